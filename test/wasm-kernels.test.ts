@@ -16,16 +16,21 @@ interface Case {
   pad: Pad;
 }
 
+// Layers with at most 4 image channels take the matmul route, wider ones XNNPACK's conv: cover both.
 const cases: Case[] = [];
 for (const stride of [1, 2]) {
   for (const pad of ['same', 'valid'] as const) {
-    cases.push({ n: 2, h: 7, w: 9, ci: 3, co: 5, k: [3, 3], stride, pad });
-    cases.push({ n: 3, h: 8, w: 8, ci: 2, co: 4, k: [4, 4], stride, pad });
-    cases.push({ n: 1, h: 5, w: 6, ci: 1, co: 2, k: [2, 3], stride, pad });
-    cases.push({ n: 2, h: 9, w: 5, ci: 4, co: 1, k: [1, 1], stride, pad });
+    for (const wide of [false, true]) {
+      const ci = (narrow: number) => (wide ? narrow + 5 : narrow);
+      cases.push({ n: 2, h: 7, w: 9, ci: ci(3), co: 5, k: [3, 3], stride, pad });
+      cases.push({ n: 3, h: 8, w: 8, ci: ci(2), co: 4, k: [4, 4], stride, pad });
+      cases.push({ n: 1, h: 5, w: 6, ci: ci(1), co: 2, k: [2, 3], stride, pad });
+      cases.push({ n: 2, h: 9, w: 5, ci: ci(4), co: 1, k: [1, 1], stride, pad });
+    }
   }
 }
 cases.push({ n: 2, h: 11, w: 7, ci: 2, co: 3, k: [4, 4], stride: 3, pad: 'same' });
+cases.push({ n: 2, h: 11, w: 7, ci: 6, co: 3, k: [4, 4], stride: 3, pad: 'same' });
 
 function randomArray(rng: Rng, size: number): Float32Array {
   return rng.fillNormal(new Float32Array(size));

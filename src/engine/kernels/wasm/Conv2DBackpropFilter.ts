@@ -1,5 +1,6 @@
 import type { Conv2DBackpropFilterAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
+import { filterGradientByMatmul, MATMUL_CHANNEL_LIMIT } from './conv-as-matmul.ts';
 import { free, runKernel, transpose4d, type Wasm } from './heap.ts';
 
 /**
@@ -26,8 +27,28 @@ function conv2DBackpropFilter(args: {
   );
   const [kh, kw] = [info.filterHeight, info.filterWidth];
   const { top, left } = info.padInfo;
-  const [, inH, inW] = x.shape;
-  const [, outH, outW] = dy.shape;
+  const [batch, inH, inW, channels] = x.shape;
+  const [, outH, outW, outChannels] = dy.shape;
+  if (channels <= MATMUL_CHANNEL_LIMIT) {
+    const geometry = {
+      batch,
+      inH,
+      inW,
+      channels,
+      outH,
+      outW,
+      outChannels,
+      kh,
+      kw,
+      padTop: top,
+      padLeft: left,
+    };
+    return filterGradientByMatmul(backend, x, dy, {
+      ...geometry,
+      strideH: info.strideHeight,
+      strideW: info.strideWidth,
+    });
+  }
   // Pad so the correlation yields exactly kh x kw taps; a negative bottom/right means rows the forward
   // conv never read (valid padding with a remainder): compute them and slice them away.
   const bottom = kh - inH - top + (outH - 1) * info.strideHeight;

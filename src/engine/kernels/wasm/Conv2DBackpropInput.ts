@@ -1,5 +1,6 @@
 import type { Conv2DBackpropInputAttrs, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
+import { inputGradientByMatmul, MATMUL_CHANNEL_LIMIT } from './conv-as-matmul.ts';
 import { allocate, free, runKernel, view, type Wasm } from './heap.ts';
 
 /**
@@ -118,6 +119,17 @@ function conv2DBackpropInput(args: {
   const [batch, inH, inW, inC] = inputShape;
   const sh = info.strideHeight;
   const sw = info.strideWidth;
+  if (inC <= MATMUL_CHANNEL_LIMIT) {
+    const [, outH, outW, outChannels] = dy.shape;
+    const geometry = { batch, inH, inW, channels: inC, outH, outW, outChannels, strideH: sh, strideW: sw };
+    const taps = {
+      kh: info.filterHeight,
+      kw: info.filterWidth,
+      padTop: info.padInfo.top,
+      padLeft: info.padInfo.left,
+    };
+    return inputGradientByMatmul(backend, dy, filter, { ...geometry, ...taps });
+  }
   const dx = allocate(backend, [batch, inH, inW, inC]);
   view(backend, dx).fill(0);
   for (let py = 0; py < sh; py++) {

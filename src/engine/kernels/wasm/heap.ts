@@ -42,6 +42,10 @@ export function transpose4d(backend: Wasm, x: TensorInfo, perm: readonly number[
   const out = allocate(backend, outShape);
   const src = view(backend, x);
   const dst = view(backend, out);
+  if (perm.join() === '3,1,2,0') {
+    swapOuterAndInner(src, dst, shape[0], shape[1] * shape[2], shape[3]);
+    return out;
+  }
   const inStrides = [shape[1] * shape[2] * shape[3], shape[2] * shape[3], shape[3], 1];
   const [s0, s1, s2, s3] = perm.map((p) => inStrides[p]);
   const [n0, n1, n2, n3] = outShape;
@@ -60,6 +64,18 @@ export function transpose4d(backend: Wasm, x: TensorInfo, perm: readonly number[
     }
   }
   return out;
+}
+
+/** [A, P, B] -> [B, P, A], one A x B tile per middle index so reads and writes stay in cache. */
+function swapOuterAndInner(src: Float32Array, dst: Float32Array, a: number, p: number, b: number): void {
+  const rowStride = p * b;
+  for (let m = 0; m < p; m++) {
+    for (let j = 0; j < b; j++) {
+      let from = m * b + j;
+      const to = (j * p + m) * a;
+      for (let i = 0; i < a; i++, from += rowStride) dst[to + i] = src[from];
+    }
+  }
 }
 
 /** 2-D transpose of the last two axes of a [batch, rows, cols] tensor, blocked for cache reuse. */

@@ -1,7 +1,8 @@
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { batchMatMulConfig } from './BatchMatMul.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { sumConfig } from './Sum.ts';
 
 let registered = false;
 
@@ -9,14 +10,18 @@ let registered = false;
 export function registerWasmKernels(): void {
   if (registered) return;
   registered = true;
-  const stockMatMul = getKernel('BatchMatMul', 'wasm');
-  if (stockMatMul == null)
-    throw new Error('the wasm backend must be imported before its kernels are replaced');
-  for (const config of [
+  const stock = (name: string): KernelConfig => {
+    const config = getKernel(name, 'wasm');
+    if (config == null) throw new Error('the wasm backend must be imported before its kernels are replaced');
+    return config;
+  };
+  const configs = [
     conv2DBackpropFilterConfig,
     conv2DBackpropInputConfig,
-    batchMatMulConfig(stockMatMul),
-  ]) {
+    batchMatMulConfig(stock('BatchMatMul')),
+    sumConfig(stock('Sum')),
+  ];
+  for (const config of configs) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
