@@ -102,6 +102,35 @@ describe('wasm conv kernels match the cpu backend', async () => {
     });
   });
 
+  it('sums agree with cpu on every axis set, and a 262,144-term loss sum keeps float64 accuracy', async () => {
+    const run = () => {
+      const rng = new Rng(11);
+      const x = tf.tensor4d(randomArray(rng, 6 * 5 * 4 * 3), [6, 5, 4, 3]);
+      const big = tf.tensor1d(rng.fillUniform(new Float32Array(262_144), 0.6, 0.8));
+      const axisSets = [[0], [0, 1, 2], [3], [1, 2, 3], [0, 1, 2, 3], [1], [0, 2], [2, 3]];
+      const results = axisSets.map((axes) => tf.sum(x, axes).dataSync() as Float32Array);
+      results.push(
+        tf.sum(x, [0, 1], true).dataSync() as Float32Array,
+        tf.sum(big).dataSync() as Float32Array,
+      );
+      const exact = (big.dataSync() as Float32Array).reduce((acc, v) => acc + v, 0);
+      tf.dispose([x, big]);
+      return { results, exact };
+    };
+    const got = run();
+    await useBackend('cpu');
+    const want = run();
+    await useBackend('wasm');
+    got.results.forEach((g, i) => {
+      assert.ok(
+        relativeError(g, want.results[i]) <= 1e-6,
+        `sum variant ${i}: ${relativeError(g, want.results[i])}`,
+      );
+    });
+    const total = got.results[got.results.length - 1][0];
+    assert.ok(Math.abs(total - got.exact) / got.exact < 1e-6, `big sum ${total} vs float64 ${got.exact}`);
+  });
+
   it('dense-layer gradients (matmul with transposed operands) agree with cpu', async () => {
     const run = () => {
       const rng = new Rng(7);

@@ -3,8 +3,9 @@ import { backend_util, util } from '@tensorflow/tfjs-core';
 import { allocate, view, type Wasm } from './heap.ts';
 
 /**
- * Sums over leading axes (every bias gradient: dy summed over batch and space) without the transpose
- * the stock kernel makes to bring those axes innermost; float64 accumulation. Other sums go to stock.
+ * Sums over leading or trailing axes, accumulated in float64. The stock kernel accumulates in float32
+ * (a loss summed over 64x64x64 pixels came out 0.15% low) and transposes leading axes innermost first
+ * (every bias gradient). Other axis sets go to the stock kernel.
  */
 export function sumConfig(stockConfig: KernelConfig): KernelConfig {
   const stock = stockConfig.kernelFunc;
@@ -13,19 +14,29 @@ export function sumConfig(stockConfig: KernelConfig): KernelConfig {
     const { x } = inputs;
     const rank = x.shape.length;
     const axes = util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
-    const leading = axes.every((a, i) => a === i) && axes.length > 0 && axes.length < rank;
-    if (x.dtype !== 'float32' || !leading) return stock(args as never) as TensorInfo;
-    const outer = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
-    const innerShape = x.shape.slice(axes.length);
-    const inner = innerShape.reduce((a, b) => a * b, 1);
-    const outShape = attrs.keepDims ? backend_util.expandShapeToKeepDim(innerShape, axes) : innerShape;
+    const leading = axes.length > 0 && axes.every((a, i) => a === i);
+    const trailing = axes.length > 0 && axes.every((a, i) => a === rank - axes.length + i);
+    if (x.dtype !== 'float32' || !(leading || trailing)) return stock(args as never) as TensorInfo;
+    const keptShape = leading ? x.shape.slice(axes.length) : x.shape.slice(0, rank - axes.length);
+    const kept = keptShape.reduce((a, b) => a * b, 1);
+    const reduced = util.sizeFromShape(x.shape) / Math.max(kept, 1);
+    const outShape = attrs.keepDims ? backend_util.expandShapeToKeepDim(keptShape, axes) : keptShape;
     const out = allocate(backend, outShape);
     const src = view(backend, x);
-    const acc = new Float64Array(inner);
-    for (let i = 0, o = 0; i < outer; i++) {
-      for (let j = 0; j < inner; j++, o++) acc[j] += src[o];
+    const result = view(backend, out);
+    if (leading) {
+      const acc = new Float64Array(kept);
+      for (let i = 0, o = 0; i < reduced; i++) {
+        for (let j = 0; j < kept; j++, o++) acc[j] += src[o];
+      }
+      result.set(acc);
+    } else {
+      for (let j = 0, o = 0; j < kept; j++) {
+        let acc = 0;
+        for (let i = 0; i < reduced; i++, o++) acc += src[o];
+        result[j] = acc;
+      }
     }
-    view(backend, out).set(acc);
     return out;
   }
   return {
