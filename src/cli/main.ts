@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { UsageError } from './errors.ts';
+import { InputError } from '../io/input-error.ts';
 
 const program = new Command('untangle')
   .description('Learn, measure and explore disentangled representations.')
-  .showHelpAfterError()
   .exitOverride();
 
-const subcommands: Array<() => Promise<{ register(program: Command): void }>> = [];
+const subcommands: Array<() => Promise<{ register(program: Command): void }>> = [
+  () => import('./train.ts'),
+  () => import('./traverse.ts'),
+  () => import('./bench.ts'),
+  () => import('./demo.ts'),
+];
 for (const load of subcommands) (await load()).register(program);
 
 try {
@@ -16,9 +20,8 @@ try {
   if (err instanceof CommanderError) {
     process.exit(err.exitCode === 0 ? 0 : 2);
   }
-  if (err instanceof UsageError) {
-    process.stderr.write(`untangle: ${err.message}\n`);
-    process.exit(2);
-  }
-  throw err;
+  process.stderr.write(`untangle: ${(err as Error).message}\n`);
+  if (process.env.UNTANGLE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  // Bad input exits with 2; a failure of the run itself (e.g. a non-finite loss) with 1.
+  process.exit(err instanceof InputError ? 2 : 1);
 }

@@ -17,7 +17,11 @@ export interface GroundTruthData {
 }
 
 /** n observations and the factors that produced them. */
-export function sampleBatch(data: GroundTruthData, n: number, rng: Rng): { factors: Int32Array; x: Float32Array } {
+export function sampleBatch(
+  data: GroundTruthData,
+  n: number,
+  rng: Rng,
+): { factors: Int32Array; x: Float32Array } {
   const factors = data.sampleFactors(n, rng);
   return { factors, x: data.sampleObservationsFromFactors(factors, rng) };
 }

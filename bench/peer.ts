@@ -1,0 +1,80 @@
+/**
+ * `npm run bench:peer`: the yardstick training step in Untangle and in the PyTorch peer
+ * (../shared/peers/torch_vae.py, Debian's PyTorch with OpenBLAS), alternated in one run so both see the
+ * same machine load; prints every measurement and the img/s ratio as JSON lines.
+ * Options: --rounds N (default 3), --threads T (default 2), --batch B (default 64), --peer PATH.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '30' },
+    peer: { type: 'string', default: join(root, '..', 'shared', 'peers', 'torch_vae.py') },
+  },
+});
+const python = '/usr/bin/python3';
+if (!existsSync(values.peer)) fail(`peer script not found at ${values.peer} (pass --peer PATH)`);
+const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+if (probe.status !== 0) fail('PyTorch is missing: apt-get install -y python3-torch libopenblas0-pthread');
+
+interface Result {
+  impl: string;
+  img_per_s: number;
+  [key: string]: unknown;
+}
+
+function runJson(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Result {
+  const out = spawnSync(command, args, { encoding: 'utf8', env, cwd: root, maxBuffer: 1 << 24 });
+  if (out.status !== 0) fail(`${command} ${args.join(' ')} failed:\n${out.stderr}`);
+  const line = out.stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(line) as Result;
+}
+
+const ours: Result[] = [];
+const peer: Result[] = [];
+for (let round = 0; round < Number(values.rounds); round++) {
+  const common = ['--threads', values.threads, '--batch', values.batch, '--steps', values.steps];
+  const a = runJson(process.execPath, [
+    '--import',
+    'tsx',
+    join(root, 'src/cli/main.ts'),
+    'bench',
+    '--json',
+    ...common,
+  ]);
+  const b = runJson(python, [values.peer, ...common, '--device', 'cpu'], {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: '1',
+  });
+  for (const [list, r] of [
+    [ours, a],
+    [peer, b],
+  ] as const) {
+    list.push(r);
+    process.stdout.write(`${JSON.stringify({ round, ...r })}\n`);
+  }
+}
+const median = (rs: Result[]) => rs.map((r) => r.img_per_s).sort((x, y) => x - y)[Math.floor(rs.length / 2)];
+process.stdout.write(
+  `${JSON.stringify({
+    summary: 'untangle vs pytorch, median img/s over alternated rounds',
+    untangle_img_per_s: median(ours),
+    pytorch_img_per_s: median(peer),
+    ratio: Number((median(ours) / median(peer)).toFixed(3)),
+    threads: Number(values.threads),
+    batch: Number(values.batch),
+  })}\n`,
+);
+
+function fail(message: string): never {
+  process.stderr.write(`bench:peer: ${message}\n`);
+  process.exit(2);
+}

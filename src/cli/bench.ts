@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
+import { resolveTrainConfig } from '../train/config.ts';
+import { buildSession } from '../train/session.ts';
+import { trainStep } from '../train/trainer.ts';
+import { startWorkers } from '../train/worker-pool.ts';
+import { intOption } from './options.ts';
+
+/** Forward + backward FLOPs of one yardstick image (DESIGN §1: 6.24 GFLOP per batch of 64). */
+const FLOP_PER_IMAGE = 6.244073472e9 / 64;
+
+interface BenchFlags {
+  json?: boolean;
+  backend: BackendName;
+  threads: number;
+  batch: number;
+  steps: number;
+  warmup: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('time training steps of the yardstick model (conv64 with 4x4 kernels, z=10, β=4, Adam 1e-4)')
+    .option('--json', 'print one JSON line')
+    .option('--backend <name>', `engine backend: ${BACKENDS.join(', ')}`, 'wasm')
+    .option('--threads <n>', 'worker threads (data parallel)', intOption('--threads'), 2)
+    .option('--batch <n>', 'batch size', intOption('--batch'), 64)
+    .option('--steps <n>', 'timed steps', intOption('--steps'), 30)
+    .option('--warmup <n>', 'untimed steps first', intOption('--warmup'), 5)
+    .action(async (flags: BenchFlags) => {
+      const result = await benchYardstick(flags);
+      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else {
+        process.stdout.write(
+          `${result.impl} ${result.backend} x${result.threads}: ${result.median_ms} ms/step, ${result.img_per_s} img/s, ${result.gflop_per_s} GFLOP/s, peak RSS ${result.peak_rss_mib} MiB\n`,
+        );
+      }
+    });
+}
+
+export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
+  const config = resolveTrainConfig({
+    model: 'beta-vae',
+    dataset: 'dsprites',
+    innerKernel: 4,
+    batchSize: flags.batch,
+    backend: flags.backend,
+    threads: flags.threads,
+    steps: flags.warmup + flags.steps,
+    modelOptions: { beta: 4 },
+  });
+  await useBackend(config.backend);
+  const session = buildSession(config);
+  const workers = config.threads > 1 ? await startWorkers(config, session.model) : undefined;
+  const times: number[] = [];
+  let loss = 0;
+  try {
+    for (let step = 0; step < config.steps; step++) {
+      const t0 = performance.now();
+      loss = (await trainStep(session, session.rng, step, workers)).total;
+      if (step >= flags.warmup) times.push(performance.now() - t0);
+    }
+  } finally {
+    await workers?.close();
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  return {
+    impl: 'untangle',
+    backend: config.backend,
+    threads: config.threads,
+    batch: config.batchSize,
+    steps: flags.steps,
+    median_ms: round(median, 2),
+    img_per_s: round((config.batchSize / median) * 1000, 1),
+    gflop_per_s: round((FLOP_PER_IMAGE * config.batchSize) / median / 1e6, 2),
+    peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
+    final_loss: round(loss, 3),
+  };
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
+}

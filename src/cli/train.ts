@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
+import { readJson } from '../io/read-json.ts';
+import { applyOverrides, resolveTrainConfig, type TrainConfig } from '../train/config.ts';
+import { loadRunConfig } from '../train/load-run.ts';
+import { buildSession } from '../train/session.ts';
+import { train } from '../train/trainer.ts';
+import { startWorkers } from '../train/worker-pool.ts';
+import { writeRunPictures } from '../viz/run-pictures.ts';
+import { UsageError } from './errors.ts';
+import { collect, intOption } from './options.ts';
+import { prepareRunDir, saveRunConfig } from './run-dir.ts';
+
+interface TrainFlags {
+  model?: string;
+  dataset?: string;
+  variant?: string;
+  steps?: number;
+  seed?: number;
+  out?: string;
+  config?: string;
+  set: string[];
+  backend?: BackendName;
+  threads?: number;
+  resume?: string;
+  overwrite?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description('train a model on a dataset into a run folder (or continue one with --resume)')
+    .option('--model <name>', 'model name, e.g. vae, beta-vae, annealed-vae')
+    .option('--dataset <name>', 'dataset name, e.g. dsprites')
+    .option('--variant <name>', 'dataset variant, e.g. color or noisy for dsprites')
+    .option('--steps <n>', 'training steps', intOption('--steps'))
+    .option('--seed <s>', 'seed of every random draw', intOption('--seed'))
+    .option('--out <dir>', 'run folder to create')
+    .option('--config <file>', 'JSON config file (flags and --set override it)')
+    .option(
+      '--set <key=value>',
+      'override a config key, e.g. batchSize=32 or beta=8 (repeatable)',
+      collect,
+      [],
+    )
+    .option('--backend <name>', `engine backend: ${BACKENDS.join(', ')}`)
+    .option('--threads <n>', 'worker threads splitting each batch (data parallel)', intOption('--threads'))
+    .option('--resume <dir>', 'continue the run in this folder from its last checkpoint')
+    .option('--overwrite', 'replace an existing run folder')
+    .action(async (flags: TrainFlags) => {
+      const { config, runDir } = flags.resume ? await resumeConfig(flags) : await newRunConfig(flags);
+      await runTraining(config, runDir, Boolean(flags.resume));
+    });
+}
+
+async function newRunConfig(flags: TrainFlags): Promise<{ config: TrainConfig; runDir: string }> {
+  if (!flags.out) throw new UsageError('train: --out DIR is required (or --resume DIR)');
+  const base = flags.config ? await readJson(flags.config) : {};
+  if (typeof base !== 'object' || base == null || Array.isArray(base)) {
+    throw new UsageError(`${flags.config}: expected a JSON object of config keys`);
+  }
+  const fromFlags: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const key of ['model', 'dataset', 'variant', 'steps', 'seed', 'backend', 'threads'] as const) {
+    if (flags[key] !== undefined) fromFlags[key] = flags[key];
+  }
+  const config = resolveTrainConfig(applyOverrides(fromFlags, flags.set));
+  await prepareRunDir(flags.out, Boolean(flags.overwrite));
+  await saveRunConfig(flags.out, config);
+  return { config, runDir: flags.out };
+}
+
+async function resumeConfig(flags: TrainFlags): Promise<{ config: TrainConfig; runDir: string }> {
+  const runDir = flags.resume!;
+  let config = await loadRunConfig(runDir);
+  if (flags.steps !== undefined || flags.threads !== undefined || flags.backend !== undefined) {
+    config = resolveTrainConfig({
+      ...config,
+      steps: flags.steps ?? config.steps,
+      threads: flags.threads ?? config.threads,
+      backend: flags.backend ?? config.backend,
+    });
+    await saveRunConfig(runDir, config);
+  }
+  return { config, runDir };
+}
+
+export async function runTraining(config: TrainConfig, runDir: string, resume: boolean): Promise<void> {
+  await useBackend(config.backend);
+  const session = buildSession(config);
+  const workers = config.threads > 1 ? await startWorkers(config, session.model) : undefined;
+  try {
+    await train(session, runDir, { resume, progress: true, workers });
+  } finally {
+    await workers?.close();
+  }
+  await writeRunPictures(session.model, session.data, runDir, config.seed);
+  process.stderr.write(`run written to ${runDir}\n`);
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { StepContext } from './model.ts';
+
+/**
+ * The parts every Gaussian-posterior VAE shares: q(z|x) = N(mean, diag(exp(logVar))), p(z) = N(0, I),
+ * a Bernoulli decoder over pixels.
+ */
+export interface VaeNets {
+  encoder: tfl.LayersModel;
+  decoder: tfl.LayersModel;
+}
+
+export function encodeGaussian(
+  encoder: tfl.LayersModel,
+  x: tf.Tensor4D,
+): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const stats = encoder.apply(x, { training: true }) as tf.Tensor2D;
+    const z = stats.shape[1] / 2;
+    const [mean, logVar] = tf.split(stats, [z, z], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return { mean, logVar };
+  });
+}
+
+/** z = mean + exp(logVar / 2) * eps, eps ~ N(0, I) (Kingma & Welling 2014, Eq. 10). */
+export function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, ctx: StepContext): tf.Tensor2D {
+  return tf.tidy(() => tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), ctx.normal(mean.shape))));
+}
+
+/** -log p(x|z) for a Bernoulli decoder, summed over pixels and averaged over the batch. */
+export function bernoulliReconstruction(logits: tf.Tensor4D, x: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    // softplus(l) - l*x, written in the overflow-free form relu(l) - l*x + log(1 + exp(-|l|))
+    const perPixel = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.softplus(tf.neg(tf.abs(logits))));
+    return tf.div(tf.sum(perPixel), x.shape[0]) as tf.Scalar;
+  });
+}
+
+/** KL(N(mean, exp(logVar)) || N(0, 1)) per latent dim, averaged over the batch. */
+export function gaussianKlPerDim(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(
+    () =>
+      tf.mean(
+        tf.mul(0.5, tf.sub(tf.add(tf.square(mean), tf.exp(logVar)), tf.add(logVar, 1))),
+        0,
+      ) as tf.Tensor1D,
+  );
+}
+
+/** The shared forward pass: reconstruction term, KL per dim and the sampled code. */
+export function vaeForward(nets: VaeNets, x: tf.Tensor4D, ctx: StepContext) {
+  const { mean, logVar } = encodeGaussian(nets.encoder, x);
+  const z = reparameterize(mean, logVar, ctx);
+  const logits = nets.decoder.apply(z, { training: true }) as tf.Tensor4D;
+  const reconstruction = bernoulliReconstruction(logits, x);
+  const klPerDim = gaussianKlPerDim(mean, logVar);
+  return { mean, logVar, z, reconstruction, klPerDim, kl: tf.sum(klPerDim) as tf.Scalar };
+}
+
+export function decodeMean(decoder: tfl.LayersModel, z: tf.Tensor2D): tf.Tensor4D {
+  return tf.tidy(() => tf.sigmoid(decoder.apply(z) as tf.Tensor4D));
+}

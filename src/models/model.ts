@@ -1,0 +1,48 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/** What a loss may draw at one training step: noise from the run's seeded RNG. */
+export interface StepContext {
+  step: number;
+  /** Standard normal noise; row i belongs to example i of the batch. */
+  normal(shape: number[]): tf.Tensor;
+}
+
+export interface LossOutput {
+  total: tf.Scalar;
+  /** Every term by the paper's name, for logs and tests. */
+  terms: Record<string, tf.Scalar>;
+  /** KL(q(z_d|x) || p(z_d)) per latent dim, averaged over the batch. */
+  klPerDim?: tf.Tensor1D;
+}
+
+export interface AdamOptions {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/**
+ * One optimised objective: a loss over some variables, with its own Adam. A model with an adversary
+ * (FactorVAE) declares two; the trainer steps them in order and knows nothing else about the model.
+ */
+export interface Objective {
+  name: string;
+  variables(): tf.Variable[];
+  optimizer: AdamOptions;
+  loss(x: tf.Tensor4D, ctx: StepContext): LossOutput;
+}
+
+export interface Model {
+  /** registry name, e.g. `beta-vae` */
+  kind: string;
+  latentDim: number;
+  /** the nets saved in checkpoints, by name */
+  nets: Record<string, tfl.LayersModel>;
+  objectives: Objective[];
+  /** posterior mean and log-variance of z given x */
+  encode(x: tf.Tensor4D): { mean: tf.Tensor2D; logVar: tf.Tensor2D };
+  /** decoded images in [0, 1] (Bernoulli means) */
+  decode(z: tf.Tensor2D): tf.Tensor4D;
+}

@@ -1,0 +1,96 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RngState } from '../engine/rng.ts';
+import { completedDir, replaceDirAtomic } from '../io/atomic.ts';
+import { InputError } from '../io/input-error.ts';
+import { loadLayersWeights, saveLayersModel } from '../io/layers-model-files.ts';
+import type { Model } from '../models/model.ts';
+import type { Adam } from './adam.ts';
+
+/** Everything a run needs to continue exactly: weights, optimizer moments, RNG state and step. */
+export interface CheckpointState {
+  step: number;
+  rng: RngState;
+}
+
+interface StateFile extends CheckpointState {
+  optimizers: Array<{ name: string; iterations: number; arrays: number[] }>;
+}
+
+export const CHECKPOINT_DIR = 'checkpoint';
+
+export async function writeCheckpoint(
+  runDir: string,
+  model: Model,
+  optimizers: Adam[],
+  state: CheckpointState,
+): Promise<void> {
+  await replaceDirAtomic(join(runDir, CHECKPOINT_DIR), async (dir) => {
+    for (const [name, net] of Object.entries(model.nets)) {
+      await mkdir(join(dir, name));
+      await saveLayersModel(net, join(dir, name));
+    }
+    const file: StateFile = { ...state, optimizers: [] };
+    for (const [i, optimizer] of optimizers.entries()) {
+      const slots = optimizer.stateTensors();
+      const arrays = slots.map((slot) => slot.dataSync() as Float32Array);
+      const bytes = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0));
+      let offset = 0;
+      for (const a of arrays) {
+        bytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+        offset += a.byteLength;
+      }
+      await writeFile(join(dir, `optimizer-${i}.bin`), bytes);
+      file.optimizers.push({
+        name: model.objectives[i].name,
+        iterations: optimizer.iterations,
+        arrays: arrays.map((a) => a.length),
+      });
+    }
+    await writeFile(join(dir, 'state.json'), JSON.stringify(file, null, 2));
+  });
+}
+
+/** Loads weights (and optimizer state, when optimizers are given) and returns the saved step and RNG. */
+export async function readCheckpoint(
+  runDir: string,
+  model: Model,
+  optimizers: Adam[] = [],
+): Promise<CheckpointState> {
+  const dir = completedDir(join(runDir, CHECKPOINT_DIR));
+  if (dir == null) throw new InputError(`${runDir}: has no checkpoint/ folder to resume or load from`);
+  let file: StateFile;
+  try {
+    file = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
+  } catch (err) {
+    throw new InputError(
+      `${join(dir, 'state.json')}: unreadable checkpoint state (${(err as Error).message})`,
+    );
+  }
+  if (
+    !Number.isInteger(file.step) ||
+    !Array.isArray(file.rng) ||
+    file.rng.length !== 4 ||
+    !Array.isArray(file.optimizers)
+  ) {
+    throw new InputError(`${join(dir, 'state.json')}: expected {step, rng[4], optimizers[]}`);
+  }
+  for (const [name, net] of Object.entries(model.nets)) await loadLayersWeights(net, join(dir, name));
+  for (const [i, optimizer] of optimizers.entries()) {
+    const saved = file.optimizers[i];
+    if (saved == null)
+      throw new InputError(`${dir}: holds no state for optimizer ${i} (${model.objectives[i].name})`);
+    const bytes = await readFile(join(dir, `optimizer-${i}.bin`));
+    const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    const arrays: Float32Array[] = [];
+    let offset = 0;
+    for (const length of saved.arrays) {
+      arrays.push(all.subarray(offset, offset + length));
+      offset += length;
+    }
+    if (offset !== all.length)
+      throw new InputError(`${join(dir, `optimizer-${i}.bin`)}: size does not match state.json`);
+    optimizer.restore(saved.iterations, arrays);
+  }
+  return { step: file.step, rng: file.rng as RngState };
+}

@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Model } from '../models/model.ts';
+import { stepContext } from './step-noise.ts';
+
+/** One objective's loss terms and gradients on (part of) a batch. */
+export interface ShardResult {
+  /** examples in this shard, the weight of its gradients in the batch average */
+  size: number;
+  total: number;
+  terms: Record<string, number>;
+  klPerDim?: Float32Array;
+  /** one per variable of the objective, in its order */
+  grads: Float32Array[];
+}
+
+export interface BatchSlice {
+  x: Float32Array;
+  /** [n, h, w, c] */
+  shape: [number, number, number, number];
+  /** index of this slice's first example in the whole batch (fixes its noise streams) */
+  firstExample: number;
+}
+
+/** Loss terms and gradients of objective k of the model on one slice of the batch. */
+export function shardGradients(
+  model: Model,
+  k: number,
+  step: number,
+  stepSeed: number,
+  slice: BatchSlice,
+): ShardResult {
+  const objective = model.objectives[k];
+  const variables = objective.variables();
+  const ctx = stepContext(step, stepSeed, slice.firstExample);
+  const x = tf.tensor4d(slice.x, slice.shape);
+  let terms: Record<string, number> = {};
+  let klPerDim: Float32Array | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = objective.loss(x, ctx);
+    // The scope of variableGrads frees everything but the total: read the terms out while they live.
+    terms = Object.fromEntries(Object.entries(out.terms).map(([name, t]) => [name, t.dataSync()[0]]));
+    klPerDim = out.klPerDim?.dataSync() as Float32Array | undefined;
+    return out.total;
+  }, variables);
+  const result: ShardResult = {
+    size: slice.shape[0],
+    total: value.dataSync()[0],
+    terms,
+    klPerDim,
+    grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),
+  };
+  tf.dispose([x, value, ...Object.values(grads)]);
+  return result;
+}
+
+/** The batch-mean of shard results, weighted by shard size (each shard's loss is a mean over its examples). */
+export function combineShards(shards: ShardResult[]): ShardResult {
+  if (shards.length === 1) return shards[0];
+  const size = shards.reduce((n, s) => n + s.size, 0);
+  const weight = (s: ShardResult) => s.size / size;
+  const mean = (pick: (s: ShardResult) => number) => shards.reduce((acc, s) => acc + weight(s) * pick(s), 0);
+  const meanArray = (pick: (s: ShardResult) => Float32Array) => {
+    const out = new Float32Array(pick(shards[0]).length);
+    for (const s of shards) {
+      const a = pick(s);
+      const w = weight(s);
+      for (let i = 0; i < out.length; i++) out[i] += w * a[i];
+    }
+    return out;
+  };
+  return {
+    size,
+    total: mean((s) => s.total),
+    terms: Object.fromEntries(Object.keys(shards[0].terms).map((name) => [name, mean((s) => s.terms[name])])),
+    klPerDim: shards[0].klPerDim && meanArray((s) => s.klPerDim!),
+    grads: shards[0].grads.map((_, i) => meanArray((s) => s.grads[i])),
+  };
+}

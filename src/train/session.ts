@@ -1,0 +1,50 @@
+import type { GroundTruthData } from '../data/ground-truth.ts';
+import { createDataset } from '../data/registry.ts';
+import { Rng } from '../engine/rng.ts';
+import type { Model } from '../models/model.ts';
+import { modelEntry } from '../models/registry.ts';
+import { buildVaeNets } from '../nets/registry.ts';
+import { Adam } from './adam.ts';
+import type { TrainConfig } from './config.ts';
+
+/** The objects one run trains: data, model, one Adam per objective, and the run's RNG. */
+export interface Session {
+  config: TrainConfig;
+  data: GroundTruthData;
+  model: Model;
+  optimizers: Adam[];
+  rng: Rng;
+}
+
+/** Builds a run from its resolved config; the same config always builds the same initial state. */
+export function buildSession(config: TrainConfig): Session {
+  const rng = new Rng(config.seed);
+  const data = createDataset(config.dataset, config.variant);
+  const model = buildModel(config, data.observationShape, rng);
+  const optimizers = model.objectives.map((o) => new Adam(o.variables(), o.optimizer));
+  return { config, data, model, optimizers, rng };
+}
+
+export function buildModel(
+  config: TrainConfig,
+  imageShape: readonly [number, number, number],
+  rng: Rng,
+): Model {
+  const nets = buildVaeNets(
+    {
+      architecture: config.architecture,
+      latentDim: config.latentDim,
+      imageShape,
+      innerKernel: config.innerKernel,
+      hidden: config.hidden,
+    },
+    rng,
+  );
+  const optimizer = {
+    learningRate: config.learningRate,
+    beta1: config.adamBeta1,
+    beta2: config.adamBeta2,
+    epsilon: config.adamEpsilon,
+  };
+  return modelEntry(config.model).create(nets, config.latentDim, optimizer, config.modelOptions);
+}

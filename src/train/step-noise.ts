@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../engine/rng.ts';
+import type { StepContext } from '../models/model.ts';
+
+/**
+ * Per-example noise for one step: example i of the batch draws from its own stream seeded by
+ * (stepSeed, i), so the noise an example gets does not depend on how the batch is split across workers.
+ */
+export function stepContext(step: number, stepSeed: number, firstExample: number): StepContext {
+  const streams = new Map<number, Rng>();
+  const stream = (example: number) => {
+    let rng = streams.get(example);
+    if (rng == null) {
+      rng = new Rng(
+        (Math.imul(stepSeed ^ 0x5bd1e995, 0x01000193) + Math.imul(example + 1, 0x9e3779b1)) >>> 0,
+      );
+      streams.set(example, rng);
+    }
+    return rng;
+  };
+  return {
+    step,
+    normal(shape: number[]) {
+      const rows = shape[0];
+      const perRow = shape.slice(1).reduce((a, b) => a * b, 1);
+      const values = new Float32Array(rows * perRow);
+      for (let r = 0; r < rows; r++)
+        stream(firstExample + r).fillNormal(values.subarray(r * perRow, (r + 1) * perRow));
+      return tf.tensor(values, shape);
+    },
+  };
+}
