@@ -56,7 +56,9 @@ export class Adam {
     slots.forEach((slot, i) => {
       if (values[i].length !== slot.size)
         throw new Error(`optimizer state array ${i} has ${values[i].length} values, expected ${slot.size}`);
-      slot.assign(tf.tensor(values[i], slot.shape));
+      const value = tf.tensor(values[i], slot.shape);
+      slot.assign(value);
+      value.dispose();
     });
     this.step = step;
   }

@@ -14,8 +14,8 @@ export interface ImageBatch {
 export interface GridOptions {
   /** pixels between and around cells */
   padding?: number;
-  /** grey level of the padding, 0..255 */
-  background?: number;
+  /** RGB of the padding: a blue that neither black, white nor mid-grey pixels can be confused with */
+  background?: readonly [number, number, number];
   /** nearest-neighbour upscale factor */
   upscale?: number;
 }
@@ -24,7 +24,7 @@ export interface GridOptions {
 export function imageGrid(
   images: ImageBatch,
   cells: number[][],
-  { padding = 2, background = 128, upscale = 1 }: GridOptions = {},
+  { padding = 2, background = [40, 70, 140], upscale = 1 }: GridOptions = {},
 ): RgbImage {
   const [, h, w, c] = images.shape;
   const rows = cells.length;
@@ -33,7 +33,8 @@ export function imageGrid(
   const cellW = w * upscale;
   const width = cols * cellW + (cols + 1) * padding;
   const height = rows * cellH + (rows + 1) * padding;
-  const rgb = new Uint8Array(width * height * 3).fill(background);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) rgb.set(background, 3 * i);
   cells.forEach((row, r) => {
     row.forEach((index, col) => {
       if (index < 0) return;
