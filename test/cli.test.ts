@@ -19,7 +19,7 @@ function assertOneLineError(result: ReturnType<typeof untangle>, pattern: RegExp
 
 describe('untangle CLI', () => {
   it('every subcommand has --help', () => {
-    for (const command of ['train', 'traverse', 'bench', 'demo']) {
+    for (const command of ['train', 'traverse', 'bench', 'demo', 'data']) {
       const result = untangle([command, '--help']);
       assert.equal(result.status, 0, `${command} --help: ${result.stderr}`);
       assert.match(result.stdout, new RegExp(`Usage: untangle ${command}`));
