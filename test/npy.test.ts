@@ -46,7 +46,7 @@ describe('.npy and .npz', () => {
     const good = encodeNpy(samples[1]);
     const withDict = (dict: string) => {
       const header = npyHeader('int32', [3]);
-      const text = dict.padEnd(header.length - 11, ' ') + '\n';
+      const text = `${dict.padEnd(header.length - 11, ' ')}\n`;
       const bytes = new Uint8Array(header.length + 12);
       bytes.set(header.subarray(0, 10));
       bytes.set(Buffer.from(text, 'latin1'), 10);

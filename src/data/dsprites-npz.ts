@@ -24,8 +24,9 @@ export function writeDSpritesNpz(path: string, onProgress?: (done: number, total
       for (let start = 0; start < DSPRITES_SIZE; start += CHUNK) {
         const count = Math.min(CHUNK, DSPRITES_SIZE - start);
         const rows = new BigInt64Array(count * 6);
-        for (let i = 0; i < count; i++)
-          factorsOfIndex(start + i).forEach((f, k) => (rows[i * 6 + k + 1] = BigInt(f)));
+        for (let i = 0; i < count; i++) {
+          for (const [k, f] of factorsOfIndex(start + i).entries()) rows[i * 6 + k + 1] = BigInt(f);
+        }
         push(new Uint8Array(rows.buffer));
       }
     });

@@ -31,7 +31,7 @@ export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Uint8Array
   let dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // magic(6) + version(2) + length(2) + dict, padded with spaces and a final newline to a multiple of 64
   const total = Math.ceil((10 + dict.length + 1) / 64) * 64;
-  dict = dict.padEnd(total - 10 - 1, ' ') + '\n';
+  dict = `${dict.padEnd(total - 10 - 1, ' ')}\n`;
   const header = new Uint8Array(total);
   header.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
   new DataView(header.buffer).setUint16(8, dict.length, true);
