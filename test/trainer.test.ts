@@ -94,7 +94,7 @@ describe('trainer', () => {
     await train(buildSession(config), one);
     const two = tempDir('two');
     const session = buildSession({ ...config, threads: 2 });
-    const workers = await startWorkers(session.config, session.model);
+    const workers = await startWorkers(session);
     try {
       await train(session, two, { workers });
     } finally {

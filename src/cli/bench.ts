@@ -52,7 +52,7 @@ export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
   });
   await useBackend(config.backend);
   const session = buildSession(config);
-  const workers = config.threads > 1 ? await startWorkers(config, session.model) : undefined;
+  const workers = config.threads > 1 ? await startWorkers(session) : undefined;
   const times: number[] = [];
   let loss = 0;
   try {

@@ -87,7 +87,7 @@ async function resumeConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
 export async function runTraining(config: TrainConfig, runDir: string, resume: boolean): Promise<void> {
   await useBackend(config.backend);
   const session = buildSession(config);
-  const workers = config.threads > 1 ? await startWorkers(config, session.model) : undefined;
+  const workers = config.threads > 1 ? await startWorkers(session) : undefined;
   try {
     await train(session, runDir, { resume, progress: true, workers });
   } finally {

@@ -1,64 +1,65 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { AdamOptions } from '../models/model.ts';
 
 /**
  * Adam (Kingma & Ba 2015) in TensorFlow's form, as disentanglement_lib trains:
- * lr_t = lr·sqrt(1-β2^t)/(1-β1^t); θ -= lr_t·m/(sqrt(v)+ε). Written here rather than taken from tfjs so
- * the whole state (m, v, t) is plain data a checkpoint restores bit-exactly, with the bias correction
- * computed in float64.
+ * lr_t = lr·sqrt(1-β2^t)/(1-β1^t); θ -= lr_t·m/(sqrt(v)+ε). It runs on plain arrays (the parameter
+ * store), arithmetic in float64 and storage in float32, so its whole state (m, v, t) is plain data a
+ * checkpoint restores bit-exactly, and an update costs one pass over the weights.
  */
 export class Adam {
-  readonly options: AdamOptions;
   private step = 0;
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  private readonly m: Float32Array[];
+  private readonly v: Float32Array[];
 
   constructor(
-    readonly variables: tf.Variable[],
-    options: AdamOptions,
+    readonly sizes: readonly number[],
+    readonly options: AdamOptions,
   ) {
-    this.options = options;
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = sizes.map((n) => new Float32Array(n));
+    this.v = sizes.map((n) => new Float32Array(n));
   }
 
   get iterations(): number {
     return this.step;
   }
 
-  /** grads[i] belongs to variables[i]. */
-  apply(grads: tf.Tensor[]): void {
+  /** Updates params[i] in place with grads[i]. */
+  apply(params: Float32Array[], grads: Float32Array[]): void {
     const { learningRate, beta1, beta2, epsilon } = this.options;
     this.step += 1;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
-    tf.tidy(() => {
-      this.variables.forEach((x, i) => {
-        const g = grads[i];
-        const m = tf.add(tf.mul(beta1, this.m[i]), tf.mul(1 - beta1, g));
-        const v = tf.add(tf.mul(beta2, this.v[i]), tf.mul(1 - beta2, tf.square(g)));
-        this.m[i].assign(m);
-        this.v[i].assign(v);
-        x.assign(tf.sub(x, tf.mul(lrT, tf.div(m, tf.add(tf.sqrt(v), epsilon)))));
-      });
-    });
+    const a1 = 1 - beta1;
+    const a2 = 1 - beta2;
+    for (let k = 0; k < params.length; k++) {
+      const theta = params[k];
+      const g = grads[k];
+      const m = this.m[k];
+      const v = this.v[k];
+      for (let i = 0; i < theta.length; i++) {
+        const mi = beta1 * m[i] + a1 * g[i];
+        const vi = beta2 * v[i] + a2 * g[i] * g[i];
+        m[i] = mi;
+        v[i] = vi;
+        theta[i] -= (lrT * mi) / (Math.sqrt(vi) + epsilon);
+      }
+    }
   }
 
   /** m and v of every variable, in order: [m_0, v_0, m_1, v_1, ...]. */
-  stateTensors(): tf.Variable[] {
+  state(): Float32Array[] {
     return this.m.flatMap((m, i) => [m, this.v[i]]);
   }
 
   restore(step: number, values: Float32Array[]): void {
-    const slots = this.stateTensors();
+    const slots = this.state();
     if (values.length !== slots.length) {
       throw new Error(`optimizer state holds ${values.length} arrays, the model needs ${slots.length}`);
     }
     slots.forEach((slot, i) => {
-      if (values[i].length !== slot.size)
-        throw new Error(`optimizer state array ${i} has ${values[i].length} values, expected ${slot.size}`);
-      const value = tf.tensor(values[i], slot.shape);
-      slot.assign(value);
-      value.dispose();
+      if (values[i].length !== slot.length) {
+        throw new Error(`optimizer state array ${i} has ${values[i].length} values, expected ${slot.length}`);
+      }
+      slot.set(values[i]);
     });
     this.step = step;
   }

@@ -32,8 +32,7 @@ export async function writeCheckpoint(
     }
     const file: StateFile = { ...state, optimizers: [] };
     for (const [i, optimizer] of optimizers.entries()) {
-      const slots = optimizer.stateTensors();
-      const arrays = slots.map((slot) => slot.dataSync() as Float32Array);
+      const arrays = optimizer.state();
       const bytes = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0));
       let offset = 0;
       for (const a of arrays) {
@@ -90,7 +89,11 @@ export async function readCheckpoint(
     }
     if (offset !== all.length)
       throw new InputError(`${join(dir, `optimizer-${i}.bin`)}: size does not match state.json`);
-    optimizer.restore(saved.iterations, arrays);
+    try {
+      optimizer.restore(saved.iterations, arrays);
+    } catch (err) {
+      throw new InputError(`${join(dir, `optimizer-${i}.bin`)}: ${(err as Error).message}`);
+    }
   }
   return { step: file.step, rng: file.rng as RngState };
 }

@@ -57,13 +57,14 @@ export function shardGradients(
 export function combineShards(shards: ShardResult[]): ShardResult {
   if (shards.length === 1) return shards[0];
   const size = shards.reduce((n, s) => n + s.size, 0);
-  const weight = (s: ShardResult) => s.size / size;
-  const mean = (pick: (s: ShardResult) => number) => shards.reduce((acc, s) => acc + weight(s) * pick(s), 0);
-  const meanArray = (pick: (s: ShardResult) => Float32Array) => {
-    const out = new Float32Array(pick(shards[0]).length);
-    for (const s of shards) {
-      const a = pick(s);
-      const w = weight(s);
+  const weights = shards.map((s) => s.size / size);
+  const mean = (pick: (s: ShardResult) => number) =>
+    shards.reduce((acc, s, j) => acc + weights[j] * pick(s), 0);
+  const meanArray = (arrays: Float32Array[]) => {
+    const out = new Float32Array(arrays[0].length);
+    for (let j = 0; j < arrays.length; j++) {
+      const a = arrays[j];
+      const w = weights[j];
       for (let i = 0; i < out.length; i++) out[i] += w * a[i];
     }
     return out;
@@ -72,7 +73,7 @@ export function combineShards(shards: ShardResult[]): ShardResult {
     size,
     total: mean((s) => s.total),
     terms: Object.fromEntries(Object.keys(shards[0].terms).map((name) => [name, mean((s) => s.terms[name])])),
-    klPerDim: shards[0].klPerDim && meanArray((s) => s.klPerDim!),
-    grads: shards[0].grads.map((_, i) => meanArray((s) => s.grads[i])),
+    klPerDim: shards[0].klPerDim && meanArray(shards.map((s) => s.klPerDim!)),
+    grads: shards[0].grads.map((_, i) => meanArray(shards.map((s) => s.grads[i]))),
   };
 }

@@ -6,13 +6,21 @@ import { modelEntry } from '../models/registry.ts';
 import { buildVaeNets } from '../nets/registry.ts';
 import { Adam } from './adam.ts';
 import type { TrainConfig } from './config.ts';
+import { ParameterStore } from './parameters.ts';
 
-/** The objects one run trains: data, model, one Adam per objective, and the run's RNG. */
+/** One objective's optimizer and the store positions of the variables it updates. */
+export interface ObjectiveState {
+  optimizer: Adam;
+  indices: number[];
+}
+
+/** The objects one run trains: data, model, its flat weights, one Adam per objective, the run's RNG. */
 export interface Session {
   config: TrainConfig;
   data: GroundTruthData;
   model: Model;
-  optimizers: Adam[];
+  store: ParameterStore;
+  objectives: ObjectiveState[];
   rng: Rng;
 }
 
@@ -21,8 +29,18 @@ export function buildSession(config: TrainConfig): Session {
   const rng = new Rng(config.seed);
   const data = createDataset(config.dataset, config.variant);
   const model = buildModel(config, data.observationShape, rng);
-  const optimizers = model.objectives.map((o) => new Adam(o.variables(), o.optimizer));
-  return { config, data, model, optimizers, rng };
+  const store = new ParameterStore(model);
+  const objectives = model.objectives.map((o) => {
+    const indices = store.indicesOf(o.variables());
+    return {
+      indices,
+      optimizer: new Adam(
+        indices.map((i) => store.sizes[i]),
+        o.optimizer,
+      ),
+    };
+  });
+  return { config, data, model, store, objectives, rng };
 }
 
 export function buildModel(

@@ -1,6 +1,5 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -41,11 +40,13 @@ export async function train(
   runDir: string,
   options: TrainOptions = {},
 ): Promise<LogEntry[]> {
-  const { config, model, optimizers } = session;
+  const { config, model, store } = session;
+  const optimizers = session.objectives.map((o) => o.optimizer);
   let rng = session.rng;
   let step = 0;
   if (options.resume) {
     const saved = await readCheckpoint(runDir, model, optimizers);
+    store.readFromModel();
     step = saved.step;
     rng = Rng.fromState(saved.rng);
     await truncateLog(runDir, step);
@@ -88,7 +89,7 @@ export async function trainStep(
   workers?: GradientWorkers,
   runDir = '.',
 ): Promise<LogEntry> {
-  const { config, data, model, optimizers } = session;
+  const { config, data, model, store } = session;
   const [h, w, c] = data.observationShape;
   const { x } = sampleBatch(data, config.batchSize, rng);
   const stepSeed = rng.nextUint32();
@@ -107,9 +108,12 @@ export async function trainStep(
         `loss of objective "${objective.name}" is ${result.total} at step ${step + 1}; the last good checkpoint is kept in ${join(runDir, 'checkpoint')}`,
       );
     }
-    const grads = result.grads.map((g, i) => tf.tensor(g, optimizers[k].variables[i].shape));
-    optimizers[k].apply(grads);
-    tf.dispose(grads);
+    const { optimizer, indices } = session.objectives[k];
+    optimizer.apply(
+      indices.map((i) => store.view(i)),
+      result.grads,
+    );
+    store.writeToModel(indices);
     const prefix = k === 0 ? '' : `${objective.name}.`;
     entry[`${prefix}total`] = result.total;
     for (const [name, value] of Object.entries(result.terms)) entry[prefix + name] = value;
