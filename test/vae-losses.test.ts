@@ -7,8 +7,8 @@ import { annealedVaeOptions, capacityAt, createAnnealedVae } from '../src/models
 import { createBetaVae } from '../src/models/beta-vae.ts';
 import { bernoulliReconstruction, gaussianKlPerDim, reparameterize } from '../src/models/gaussian-vae.ts';
 import type { StepContext } from '../src/models/model.ts';
-import { buildVaeNets } from '../src/nets/registry.ts';
 import { stepContext } from '../src/train/step-noise.ts';
+import { tinyBuild } from './helpers/models.ts';
 
 const close = (actual: number, expected: number, tol = 1e-4, what = '') =>
   assert.ok(
@@ -19,7 +19,8 @@ const close = (actual: number, expected: number, tol = 1e-4, what = '') =>
 /** Noise fixed by the test, so terms can be recomputed by hand. */
 const fixedNoise = (values: number[]): StepContext => ({
   step: 0,
-  normal: (shape) =>
+  permutation: (n: number) => Int32Array.from({ length: n }, (_, i) => i),
+  normal: (shape: number[]) =>
     tf.tensor(
       values.slice(
         0,
@@ -83,17 +84,7 @@ describe('VAE loss terms', () => {
   });
 
   it('β-VAE total = reconstruction + β·KL, and KL matches the encoder output in closed form', () => {
-    const rng = new Rng(3);
-    const nets = buildVaeNets(
-      { architecture: 'mlp', latentDim: 2, imageShape: [4, 4, 1], innerKernel: 2, hidden: [8] },
-      rng,
-    );
-    const model = createBetaVae(
-      nets,
-      2,
-      { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-      { beta: 6 },
-    );
+    const model = createBetaVae(tinyBuild(3), { beta: 6 });
     const x = tf.tensor4d(
       Array.from({ length: 32 }, (_, i) => (i % 3 === 0 ? 1 : 0)),
       [2, 4, 4, 1],
@@ -124,16 +115,7 @@ describe('VAE loss terms', () => {
     close(capacityAt(40_000, options), 10);
     assert.equal(capacityAt(100_000, options), 25);
     assert.equal(capacityAt(250_000, options), 25);
-    const nets = buildVaeNets(
-      { architecture: 'mlp', latentDim: 2, imageShape: [4, 4, 1], innerKernel: 2, hidden: [8] },
-      new Rng(4),
-    );
-    const model = createAnnealedVae(
-      nets,
-      2,
-      { learningRate: 1e-4, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
-      { ...options, capacityMax: 0.05, capacitySteps: 10 },
-    );
+    const model = createAnnealedVae(tinyBuild(4), { ...options, capacityMax: 0.05, capacitySteps: 10 });
     const x = tf.ones([2, 4, 4, 1]) as tf.Tensor4D;
     const ctx = { ...fixedNoise([0, 0, 0, 0]), step: 5 };
     const [total, rec, kl, capacity] = tf.tidy(() => {

@@ -5,7 +5,7 @@ import { resolveTrainConfig } from '../train/config.ts';
 import { readLog } from '../train/trainer.ts';
 import { intOption } from './options.ts';
 import { prepareRunDir, saveRunConfig } from './run-dir.ts';
-import { runTraining } from './train.ts';
+import { defaultThreads, runTraining } from './train.ts';
 
 interface DemoFlags {
   out?: string;
@@ -22,7 +22,12 @@ export function register(program: Command): void {
     .description('train a β-VAE on dSprites for a few minutes and write its pictures and report.md')
     .option('--out <dir>', 'run folder (default runs/demo-<time>)')
     .option('--steps <n>', 'training steps', intOption('--steps'), 1500)
-    .option('--threads <n>', 'worker threads (data parallel)', intOption('--threads'), 2)
+    .option(
+      '--threads <n>',
+      'threads splitting each batch (data parallel)',
+      intOption('--threads'),
+      defaultThreads(),
+    )
     .option('--seed <s>', 'seed of every random draw', intOption('--seed'), 0)
     .option('--overwrite', 'replace an existing run folder')
     .action(async (flags: DemoFlags) => {

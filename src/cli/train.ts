@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
 import { readJson } from '../io/read-json.ts';
@@ -44,7 +45,11 @@ export function register(program: Command): void {
       [],
     )
     .option('--backend <name>', `engine backend: ${BACKENDS.join(', ')}`)
-    .option('--threads <n>', 'worker threads splitting each batch (data parallel)', intOption('--threads'))
+    .option(
+      '--threads <n>',
+      'threads splitting each batch, data parallel (default: every core, at most 4)',
+      intOption('--threads'),
+    )
     .option('--resume <dir>', 'continue the run in this folder from its last checkpoint')
     .option('--overwrite', 'replace an existing run folder')
     .action(async (flags: TrainFlags) => {
@@ -60,6 +65,8 @@ async function newRunConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
     throw new UsageError(`${flags.config}: expected a JSON object of config keys`);
   }
   const fromFlags: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  // both cores by default from the command line; the resolved count is recorded in config.json
+  fromFlags.threads ??= defaultThreads();
   for (const key of ['model', 'dataset', 'variant', 'steps', 'seed', 'backend', 'threads'] as const) {
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   }
@@ -82,6 +89,10 @@ async function resumeConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
     await saveRunConfig(runDir, config);
   }
   return { config, runDir };
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 export async function runTraining(config: TrainConfig, runDir: string, resume: boolean): Promise<void> {

@@ -1,43 +1,20 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { decodeMean, encodeGaussian, type VaeNets, vaeForward } from './gaussian-vae.ts';
-import type { AdamOptions, Model } from './model.ts';
+import { gaussianVaeModel, type ModelBuild, vaeForward } from './gaussian-vae.ts';
+import type { Model } from './model.ts';
 
 /** β-VAE (Higgins et al. 2017): reconstruction + β·KL. disentanglement_lib sweeps β in {1,2,4,6,8,16}. */
 export const betaVaeOptions = z.object({ beta: z.number().positive().default(4) }).strict();
 export type BetaVaeOptions = z.infer<typeof betaVaeOptions>;
 
-export function createBetaVae(
-  nets: VaeNets,
-  latentDim: number,
-  optimizer: AdamOptions,
-  { beta }: BetaVaeOptions,
-  kind = 'beta-vae',
-): Model {
-  return {
-    kind,
-    latentDim,
-    nets: { ...nets },
-    encode: (x) => encodeGaussian(nets.encoder, x),
-    decode: (code) => decodeMean(nets.decoder, code),
-    objectives: [
-      {
-        name: 'vae',
-        optimizer,
-        variables: () =>
-          [...nets.encoder.trainableWeights, ...nets.decoder.trainableWeights].map(
-            (w) => w.read() as tf.Variable,
-          ),
-        loss(x, ctx) {
-          const { reconstruction, kl, klPerDim } = vaeForward(nets, x, ctx);
-          const total = tf.add(reconstruction, tf.mul(beta, kl)) as tf.Scalar;
-          return {
-            total,
-            terms: { reconstruction, kl, elbo: tf.neg(tf.add(reconstruction, kl)) as tf.Scalar },
-            klPerDim,
-          };
-        },
-      },
-    ],
-  };
+export function createBetaVae(build: ModelBuild, { beta }: BetaVaeOptions, kind = 'beta-vae'): Model {
+  return gaussianVaeModel(kind, build, (x, ctx) => {
+    const { reconstruction, kl, klPerDim } = vaeForward(build.nets, x, ctx);
+    const total = tf.add(reconstruction, tf.mul(beta, kl)) as tf.Scalar;
+    return {
+      total,
+      terms: { reconstruction, kl, elbo: tf.neg(tf.add(reconstruction, kl)) as tf.Scalar },
+      klPerDim,
+    };
+  });
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { StepContext } from './model.ts';
+import type { Rng } from '../engine/rng.ts';
+import type { AdamOptions, Model, Objective, StepContext } from './model.ts';
 
 /**
  * The parts every Gaussian-posterior VAE shares: q(z|x) = N(mean, diag(exp(logVar))), p(z) = N(0, I),
@@ -60,4 +61,45 @@ export function vaeForward(nets: VaeNets, x: tf.Tensor4D, ctx: StepContext) {
 
 export function decodeMean(decoder: tfl.LayersModel, z: tf.Tensor2D): tf.Tensor4D {
   return tf.tidy(() => tf.sigmoid(decoder.apply(z) as tf.Tensor4D));
+}
+
+/** What every model is built from: its encoder/decoder, sizes, Adam settings and the run's RNG. */
+export interface ModelBuild {
+  nets: VaeNets;
+  latentDim: number;
+  optimizer: AdamOptions;
+  /** for nets beyond the encoder/decoder (e.g. FactorVAE's discriminator) */
+  rng: Rng;
+  /** number of distinct observations, for estimators of the aggregate posterior (β-TCVAE) */
+  datasetSize: number;
+}
+
+/** The encoder and decoder weights: what the VAE objective of every model optimises. */
+export function vaeVariables(nets: VaeNets): () => tf.Variable[] {
+  return () =>
+    [...nets.encoder.trainableWeights, ...nets.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
+}
+
+/**
+ * A Gaussian VAE model whose first objective is `loss` over the encoder and decoder; `extra` adds nets
+ * and objectives (an adversary).
+ */
+export function gaussianVaeModel(
+  kind: string,
+  build: ModelBuild,
+  loss: Objective['loss'],
+  extra: { nets?: Record<string, tfl.LayersModel>; objectives?: Objective[] } = {},
+): Model {
+  const { nets } = build;
+  return {
+    kind,
+    latentDim: build.latentDim,
+    nets: { encoder: nets.encoder, decoder: nets.decoder, ...extra.nets },
+    encode: (x) => encodeGaussian(nets.encoder, x),
+    decode: (code) => decodeMean(nets.decoder, code),
+    objectives: [
+      { name: 'vae', optimizer: build.optimizer, variables: vaeVariables(nets), loss },
+      ...(extra.objectives ?? []),
+    ],
+  };
 }

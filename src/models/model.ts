@@ -6,6 +6,8 @@ export interface StepContext {
   step: number;
   /** Standard normal noise; row i belongs to example i of the batch. */
   normal(shape: number[]): tf.Tensor;
+  /** A uniformly random permutation of 0..n-1 (a fresh one per call), drawn for the whole batch. */
+  permutation(n: number): Int32Array;
 }
 
 export interface LossOutput {

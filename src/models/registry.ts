@@ -1,9 +1,12 @@
 import type { z } from 'zod';
 import { InputError } from '../io/input-error.ts';
 import { annealedVaeOptions, createAnnealedVae } from './annealed-vae.ts';
+import { betaTcVaeOptions, createBetaTcVae } from './beta-tcvae.ts';
 import { betaVaeOptions, createBetaVae } from './beta-vae.ts';
-import type { VaeNets } from './gaussian-vae.ts';
-import type { AdamOptions, Model } from './model.ts';
+import { createDipVae, dipVaeOptions } from './dip-vae.ts';
+import { createFactorVae, factorVaeOptions } from './factor-vae.ts';
+import type { ModelBuild } from './gaussian-vae.ts';
+import type { Model } from './model.ts';
 import { createVae, vaeOptions } from './vae.ts';
 
 export interface ModelEntry {
@@ -12,7 +15,7 @@ export interface ModelEntry {
   options: z.ZodObject;
   /** disentanglement_lib's sweep values, for `--preset dlib` and sweeps */
   dlibSweep: Record<string, readonly number[]>;
-  create(nets: VaeNets, latentDim: number, optimizer: AdamOptions, options: Record<string, unknown>): Model;
+  create(build: ModelBuild, options: Record<string, unknown>): Model;
 }
 
 /** Every trainable model by its CLI name; a new model is one file and one line here. */
@@ -21,21 +24,43 @@ export const MODELS: Record<string, ModelEntry> = {
     description: 'VAE (Kingma & Welling 2014)',
     options: vaeOptions,
     dlibSweep: {},
-    create: (nets, latentDim, optimizer) => createVae(nets, latentDim, optimizer),
+    create: (build) => createVae(build),
   },
   'beta-vae': {
     description: 'β-VAE (Higgins et al. 2017): reconstruction + β·KL',
     options: betaVaeOptions,
     dlibSweep: { beta: [1, 2, 4, 6, 8, 16] },
-    create: (nets, latentDim, optimizer, options) =>
-      createBetaVae(nets, latentDim, optimizer, betaVaeOptions.parse(options)),
+    create: (build, options) => createBetaVae(build, betaVaeOptions.parse(options)),
   },
   'annealed-vae': {
     description: 'AnnealedVAE (Burgess et al. 2018): reconstruction + γ|KL − C|, C annealed to C_max',
     options: annealedVaeOptions,
     dlibSweep: { capacityMax: [5, 10, 25, 50, 75, 100] },
-    create: (nets, latentDim, optimizer, options) =>
-      createAnnealedVae(nets, latentDim, optimizer, annealedVaeOptions.parse(options)),
+    create: (build, options) => createAnnealedVae(build, annealedVaeOptions.parse(options)),
+  },
+  'beta-tcvae': {
+    description: 'β-TCVAE (Chen et al. 2018): reconstruction + α·MI + β·TC + γ·dimension-wise KL',
+    options: betaTcVaeOptions,
+    dlibSweep: { beta: [1, 2, 4, 6, 8, 10] },
+    create: (build, options) => createBetaTcVae(build, betaTcVaeOptions.parse(options)),
+  },
+  'factor-vae': {
+    description: 'FactorVAE (Kim & Mnih 2018): ELBO + γ·TC by a discriminator with its own Adam',
+    options: factorVaeOptions,
+    dlibSweep: { gamma: [10, 20, 30, 40, 50, 100] },
+    create: (build, options) => createFactorVae(build, factorVaeOptions.parse(options)),
+  },
+  'dip-vae-i': {
+    description: 'DIP-VAE-I (Kumar et al. 2018): ELBO + covariance of the encoder means pushed to I',
+    options: dipVaeOptions,
+    dlibSweep: { lambdaOffDiagonal: [1, 2, 5, 10, 20, 50] },
+    create: (build, options) => createDipVae(build, dipVaeOptions.parse(options), 'i'),
+  },
+  'dip-vae-ii': {
+    description: 'DIP-VAE-II (Kumar et al. 2018): ELBO + covariance of the aggregate posterior pushed to I',
+    options: dipVaeOptions,
+    dlibSweep: { lambdaOffDiagonal: [1, 2, 5, 10, 20, 50] },
+    create: (build, options) => createDipVae(build, dipVaeOptions.parse(options), 'ii'),
   },
 };
 

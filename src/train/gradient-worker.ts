@@ -11,7 +11,7 @@ import type { GradientRequest, GradientWorkerData } from './worker-pool.ts';
 const { config, params, grads } = workerData as GradientWorkerData;
 await useBackend(config.backend);
 const data = createDataset(config.dataset, config.variant);
-const model = buildModel(config, data.observationShape, new Rng(config.seed));
+const model = buildModel(config, data, new Rng(config.seed));
 const store = new ParameterStore(model, params as SharedArrayBuffer);
 const gradients = new Float32Array(grads);
 const objectiveIndices = model.objectives.map((o) => store.indicesOf(o.variables()));

@@ -31,7 +31,7 @@ export async function loadRun(
   const config = await loadRunConfig(runDir);
   await useBackend(backend ?? config.backend);
   const data = createDataset(config.dataset, config.variant);
-  const model = buildModel(config, data.observationShape, new Rng(config.seed));
+  const model = buildModel(config, data, new Rng(config.seed));
   await readCheckpoint(runDir, model);
   return { config, model, data };
 }

@@ -28,7 +28,7 @@ export interface Session {
 export function buildSession(config: TrainConfig): Session {
   const rng = new Rng(config.seed);
   const data = createDataset(config.dataset, config.variant);
-  const model = buildModel(config, data.observationShape, rng);
+  const model = buildModel(config, data, rng);
   const store = new ParameterStore(model);
   const objectives = model.objectives.map((o) => {
     const indices = store.indicesOf(o.variables());
@@ -43,16 +43,12 @@ export function buildSession(config: TrainConfig): Session {
   return { config, data, model, store, objectives, rng };
 }
 
-export function buildModel(
-  config: TrainConfig,
-  imageShape: readonly [number, number, number],
-  rng: Rng,
-): Model {
+export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng): Model {
   const nets = buildVaeNets(
     {
       architecture: config.architecture,
       latentDim: config.latentDim,
-      imageShape,
+      imageShape: data.observationShape,
       innerKernel: config.innerKernel,
       hidden: config.hidden,
     },
@@ -64,5 +60,7 @@ export function buildModel(
     beta2: config.adamBeta2,
     epsilon: config.adamEpsilon,
   };
-  return modelEntry(config.model).create(nets, config.latentDim, optimizer, config.modelOptions);
+  const datasetSize = data.factorSizes.reduce((a, b) => a * b, 1);
+  const build = { nets, latentDim: config.latentDim, optimizer, rng, datasetSize };
+  return modelEntry(config.model).create(build, config.modelOptions);
 }

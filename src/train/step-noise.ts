@@ -18,8 +18,15 @@ export function stepContext(step: number, stepSeed: number, firstExample: number
     }
     return rng;
   };
+  // batch-level draws (permutations) come from a stream of their own, tied to this slice of the batch
+  const batchStream = new Rng(
+    (Math.imul(stepSeed ^ 0x27d4eb2f, 0x85ebca6b) + Math.imul(firstExample + 1, 0xc2b2ae35)) >>> 0,
+  );
   return {
     step,
+    permutation(n: number) {
+      return Int32Array.from(batchStream.shuffle(Array.from({ length: n }, (_, i) => i)));
+    },
     normal(shape: number[]) {
       const rows = shape[0];
       const perRow = shape.slice(1).reduce((a, b) => a * b, 1);
