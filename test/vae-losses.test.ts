@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
-import { Rng } from '../src/engine/rng.ts';
 import { annealedVaeOptions, capacityAt, createAnnealedVae } from '../src/models/annealed-vae.ts';
 import { createBetaVae } from '../src/models/beta-vae.ts';
 import { bernoulliReconstruction, gaussianKlPerDim, reparameterize } from '../src/models/gaussian-vae.ts';
