@@ -29,17 +29,19 @@ const losses = (log: ReturnType<typeof readLog>) => log.map(({ imgPerSec: _, ...
 describe('trainer', () => {
   before(() => useBackend('wasm'));
 
-  it('a resumed run continues exactly like the uninterrupted one', async () => {
-    const whole = tempDir('whole');
-    await train(buildSession(small()), whole);
-    const parts = tempDir('parts');
-    await train(buildSession(small({ steps: 8 })), parts);
-    await train(buildSession(small()), parts, { resume: true });
-    const a = losses(readLog(whole));
-    const b = losses(readLog(parts));
-    assert.equal(b.length, 12);
-    assert.deepEqual(b, a, 'same seed, same losses, term by term');
-  });
+  for (const model of ['beta-vae', 'factor-vae']) {
+    it(`a resumed ${model} run continues exactly like the uninterrupted one`, async () => {
+      const whole = tempDir('whole');
+      await train(buildSession(small({ model })), whole);
+      const parts = tempDir('parts');
+      await train(buildSession(small({ model, steps: 8 })), parts);
+      await train(buildSession(small({ model })), parts, { resume: true });
+      const a = losses(readLog(whole));
+      const b = losses(readLog(parts));
+      assert.equal(b.length, 12);
+      assert.deepEqual(b, a, 'same seed, same losses, term by term');
+    });
+  }
 
   it('logs every term and KL per latent dim; reconstruction falls', async () => {
     const dir = tempDir('terms');
