@@ -4,9 +4,16 @@ import { type GroundTruthData, sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
 import { gaussianKlPerDim } from '../models/gaussian-vae.ts';
 import type { Model } from '../models/model.ts';
-import { writeGif, writePng } from './encode.ts';
-import { imageGrid, rowsOf } from './image-grid.ts';
-import { type Decode, decodeInBatches, pingPong, traversalImages } from './traversal.ts';
+import { writeGifAtomic } from './gif.ts';
+import { reconstructionGrid, samplesGrid } from './image-grid.ts';
+import { writePngAtomic } from './png.ts';
+import {
+  type Decode,
+  decodeInBatches,
+  decodeTraversal,
+  traversalFrames,
+  traversalGrid,
+} from './traversal.ts';
 
 export interface PictureOptions {
   /** which of the sampled images the traversal starts from */
@@ -62,35 +69,34 @@ export async function writeRunPictures(
     .map((value, dim) => ({ value, dim }))
     .sort((a, b) => b.value - a.value)
     .map((d) => d.dim);
-  const mean = means.slice((seedIndex % n) * z, ((seedIndex % n) + 1) * z);
-  const traversal = traversalImages({ mean, decode, imageShape: shape, dims, steps, range });
+  const mu = means.slice((seedIndex % n) * z, ((seedIndex % n) + 1) * z);
+  const traversal = decodeTraversal({ mu, decode, imageShape: shape, dims, steps, range });
+  // a blue border: a decoder early in training paints mid-grey, which a grey border would swallow
+  const grid = { background: [40 / 255, 70 / 255, 140 / 255] } as const;
   const written: string[] = [];
   const save = async (name: string, write: (path: string) => Promise<void>) => {
     await write(join(runDir, name));
     written.push(join(runDir, name));
   };
-  await save('traversal.png', (p) =>
-    writePng(p, imageGrid(traversal, rowsOf(dims.length * steps, steps), { upscale: 1 })),
+  await save('traversal.png', (p) => writePngAtomic(p, traversalGrid(traversal, grid)));
+  await save('traversal.gif', (p) =>
+    writeGifAtomic(p, traversalFrames(traversal, { ...grid, upscale: 2 }), 120),
   );
-  const frames = pingPong(steps).map((t) =>
-    imageGrid(traversal, [dims.map((_, r) => r * steps + t)], { upscale: 2 }),
-  );
-  await save('traversal.gif', (p) => writeGif(p, frames, 120));
-  // originals in one row, their reconstructions (decoded posterior means) below, 8 pairs of rows
+  // 64 originals and their reconstructions (decoded posterior means), 8 pairs to a row
   const shown = 64;
   const pixels = shape[0] * shape[1] * shape[2];
   const recon = decodeInBatches(means.subarray(0, shown * z), shown, z, pixels, decode);
-  const both = new Float32Array(2 * shown * pixels);
-  both.set(x.subarray(0, shown * pixels));
-  both.set(recon, shown * pixels);
-  const pairs = rowsOf(shown, 8).flatMap((row) => [row, row.map((i) => i + shown)]);
+  const originals = { data: x.subarray(0, shown * pixels), shape: [shown, ...shape] } as const;
   await save('reconstructions.png', (p) =>
-    writePng(p, imageGrid({ data: both, shape: [2 * shown, ...shape] }, pairs)),
+    writePngAtomic(
+      p,
+      reconstructionGrid(originals, { data: recon, shape: [shown, ...shape] }, shown, 8, grid),
+    ),
   );
   const prior = rng.fillNormal(new Float32Array(64 * z));
   const samples = decodeInBatches(prior, 64, z, pixels, decode);
   await save('samples.png', (p) =>
-    writePng(p, imageGrid({ data: samples, shape: [64, ...shape] }, rowsOf(64, 8))),
+    writePngAtomic(p, samplesGrid({ data: samples, shape: [64, ...shape] }, 64, 8, grid)),
   );
   return written;
 }
