@@ -73,7 +73,7 @@ export function demoReport(runDir: string, seconds: number): string {
     `| last | ${last.step} | ${fmt(last.total)} | ${fmt(last.reconstruction as number)} | ${fmt(last.kl as number)} |`,
     '',
     `KL per latent dim at the end (nats, sorted): ${ranked.map((d) => `z${d.dim} ${fmt(d.value)}`).join(', ')}.`,
-    `${active} of ${kl.length} dims are active (KL > 0.1 nat): with β = 4 the model keeps only the factors it needs.`,
+    `${active} of ${kl.length} dims are active (KL > 0.1 nat); dSprites has 5 factors, and longer training with β = 4 prunes the rest.`,
     '',
     'Pictures: `traversal.png` (one row per latent dim, sorted by KL; columns μ ± 2), `traversal.gif`,',
     '`reconstructions.png` (originals above their reconstructions), `samples.png` (decoded draws from the prior).',
