@@ -189,8 +189,3 @@ export function writeNpy(path: string, array: NpyArray): void {
     throw err;
   }
 }
-
-/** Any integer or float .npy array as float64 numbers (int64 must fit in 2^53). */
-export function toFloat64(array: NpyArray): Float64Array {
-  return Float64Array.from(array.data as ArrayLike<number | bigint>, (v) => Number(v));
-}
