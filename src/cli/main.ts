@@ -12,6 +12,8 @@ const subcommands: Array<() => Promise<{ register(program: Command): void }>> = 
   () => import('./data.ts'),
   () => import('./bench.ts'),
   () => import('./demo.ts'),
+  () => import('./evaluate.ts'),
+  () => import('./metrics.ts'),
 ];
 for (const load of subcommands) (await load()).register(program);
 

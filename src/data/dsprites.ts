@@ -124,6 +124,7 @@ export function createDSprites({ variant = 'binary' }: { variant?: DSpritesVaria
     factorNames: DSPRITES_FACTOR_NAMES,
     factorSizes: DSPRITES_FACTOR_SIZES,
     observationShape: [SIDE, SIDE, channels],
+    deterministic: variant === 'binary',
     sampleFactors(n: number, rng: Rng): Int32Array {
       const out = new Int32Array(n * 5);
       for (let i = 0; i < n * 5; i++) out[i] = rng.int(DSPRITES_FACTOR_SIZES[i % 5]);

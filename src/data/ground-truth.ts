@@ -10,6 +10,8 @@ export interface GroundTruthData {
   readonly factorSizes: readonly number[];
   /** [height, width, channels] */
   readonly observationShape: readonly [number, number, number];
+  /** True when an observation depends on its factors alone (no noise): metrics may then cache codes. */
+  readonly deterministic?: boolean;
   /** n rows of factor indices, row-major [n, numFactors]. */
   sampleFactors(n: number, rng: Rng): Int32Array;
   /** Observations in [0, 1], row-major [n, h, w, c], for n rows of factor indices. */

@@ -1,7 +1,7 @@
-import type { GroundTruthData } from '../data/ground-truth.ts';
 import type { Rng } from '../engine/rng.ts';
+import type { CodeSource } from './code-source.ts';
 import { entropy, histogramDiscretize, mutualInformationMatrix } from './information.ts';
-import { column, type Representation, sampleCodes } from './representation.ts';
+import { column, intColumns } from './representation.ts';
 
 /**
  * Mutual Information Gap (Chen et al. 2018), disentanglement_lib's discretised variant: each code dim
@@ -12,9 +12,8 @@ import { column, type Representation, sampleCodes } from './representation.ts';
 export interface MigOptions {
   numTrain: number;
   bins: number;
-  batchSize: number;
 }
-export const MIG_DEFAULTS: MigOptions = { numTrain: 10_000, bins: 20, batchSize: 64 };
+export const MIG_DEFAULTS: MigOptions = { numTrain: 10_000, bins: 20 };
 
 export interface MigResult {
   variant: 'discretized (disentanglement_lib)';
@@ -36,9 +35,7 @@ export function migFromSample(
   const discrete = Array.from({ length: dim }, (_, d) =>
     histogramDiscretize(column(codes, count, dim, d), bins),
   );
-  const factorColumns = Array.from({ length: numFactors }, (_, k) =>
-    Int32Array.from(column(factors, count, numFactors, k)),
-  );
+  const factorColumns = intColumns(factors, count, numFactors);
   const mi = mutualInformationMatrix(discrete, factorColumns);
   const perFactor = factorColumns.map((f, k) => {
     const sorted = mi.map((row) => row[k]).sort((a, b) => b - a);
@@ -53,13 +50,8 @@ export function migFromSample(
   };
 }
 
-export function mig(
-  representation: Representation,
-  data: GroundTruthData,
-  rng: Rng,
-  options: Partial<MigOptions> = {},
-): MigResult {
+export function mig(source: CodeSource, rng: Rng, options: Partial<MigOptions> = {}): MigResult {
   const o = { ...MIG_DEFAULTS, ...options };
-  const s = sampleCodes(data, representation, o.numTrain, rng, o.batchSize);
-  return migFromSample(s.codes, s.factors, s.count, s.dim, data.factorSizes.length, o.bins);
+  const [s] = source.samples([o.numTrain], rng);
+  return migFromSample(s.codes, s.factors, s.n, source.dim, source.factorSizes.length, o.bins);
 }

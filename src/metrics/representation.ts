@@ -1,4 +1,3 @@
-import type { GroundTruthData } from '../data/ground-truth.ts';
 import type { Rng } from '../engine/rng.ts';
 
 /** A learned representation: observations [n, h, w, c] in, codes [n, dim] out. */
@@ -7,34 +6,29 @@ export interface Representation {
   encode(x: Float32Array, n: number): Float32Array;
 }
 
-/** Codes and factors of `count` fresh samples, observations encoded `batchSize` at a time. */
-export interface CodeSample {
-  /** row-major [count, dim] */
-  codes: Float64Array;
-  /** row-major [count, numFactors] */
-  factors: Int32Array;
-  count: number;
-  dim: number;
+/** A Gaussian posterior q(z|x) = N(mean, exp(logVar)), each row-major [n, dim]. */
+export interface Posterior {
+  mean: Float32Array;
+  logVar: Float32Array;
 }
 
-export function sampleCodes(
-  data: GroundTruthData,
-  representation: Representation,
-  count: number,
-  rng: Rng,
-  batchSize = 64,
-): CodeSample {
-  const k = data.factorSizes.length;
-  const codes = new Float64Array(count * representation.dim);
-  const factors = new Int32Array(count * k);
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    const f = data.sampleFactors(n, rng);
-    const x = data.sampleObservationsFromFactors(f, rng);
-    factors.set(f, start * k);
-    codes.set(representation.encode(x, n), start * representation.dim);
+/** An encoder with a Gaussian posterior: the mean and sampled representations both come from it. */
+export interface PosteriorEncoder {
+  dim: number;
+  encodePosterior(x: Float32Array, n: number): Posterior;
+}
+
+/** Which code of a Gaussian posterior is scored: its mean, or one draw z ~ q(z|x). */
+export type CodeKind = 'mean' | 'sampled';
+
+/** Codes of the given kind from a posterior; sampled codes draw their noise from `rng`. */
+export function codesOf(posterior: Posterior, kind: CodeKind, rng: Rng): Float64Array {
+  const { mean, logVar } = posterior;
+  const out = Float64Array.from(mean);
+  if (kind === 'sampled') {
+    for (let i = 0; i < out.length; i++) out[i] += Math.exp(logVar[i] / 2) * rng.normal();
   }
-  return { codes, factors, count, dim: representation.dim };
+  return out;
 }
 
 /** Column j of a row-major [rows, cols] array. */
@@ -42,4 +36,9 @@ export function column(values: ArrayLike<number>, rows: number, cols: number, j:
   const out = new Float64Array(rows);
   for (let i = 0; i < rows; i++) out[i] = values[i * cols + j];
   return out;
+}
+
+/** Columns of a row-major [rows, cols] array, as the integer labels metrics count. */
+export function intColumns(values: ArrayLike<number>, rows: number, cols: number): Int32Array[] {
+  return Array.from({ length: cols }, (_, j) => Int32Array.from(column(values, rows, cols, j)));
 }

@@ -1,0 +1,167 @@
+import { Rng } from '../engine/rng.ts';
+import { InputError } from '../io/input-error.ts';
+import { BETA_VAE_SCORE_DEFAULTS, betaVaeScore } from './beta-vae-score.ts';
+import type { CodeSource } from './code-source.ts';
+import { FACTOR_VAE_SCORE_DEFAULTS, factorVaeScore } from './factor-vae-score.ts';
+import { IRS_DEFAULTS, irs } from './irs.ts';
+import { MIG_DEFAULTS, mig } from './mig.ts';
+import { MODULARITY_DEFAULTS, modularityExplicitness } from './modularity-explicitness.ts';
+import { SAP_DEFAULTS, sap } from './sap.ts';
+import { UNSUPERVISED_DEFAULTS, unsupervised } from './unsupervised.ts';
+
+export interface MetricEntry {
+  description: string;
+  /** disentanglement_lib's defaults; every key can be overridden with `--set name.key=value` */
+  defaults: Record<string, number>;
+  run(source: CodeSource, rng: Rng, options: Record<string, number>): object;
+  /** the one number a table shows for this metric */
+  headline(result: object): Record<string, number>;
+}
+
+const pick =
+  (...keys: [string, string][]) =>
+  (result: object): Record<string, number> =>
+    Object.fromEntries(keys.map(([name, key]) => [name, (result as Record<string, number>)[key]]));
+
+/** Every metric that scores a code source, by its CLI name, in the order they are reported. */
+export const METRICS: Record<string, MetricEntry> = {
+  'beta-vae-score': {
+    description: 'BetaVAE score (Higgins et al. 2017): accuracy of predicting the shared factor',
+    defaults: { ...BETA_VAE_SCORE_DEFAULTS },
+    run: betaVaeScore,
+    headline: pick(['beta-vae-score', 'evalAccuracy']),
+  },
+  'factor-vae-score': {
+    description: 'FactorVAE score (Kim & Mnih 2018): majority vote on the least variable dim',
+    defaults: { ...FACTOR_VAE_SCORE_DEFAULTS },
+    run: factorVaeScore,
+    headline: pick(['factor-vae-score', 'evalAccuracy']),
+  },
+  mig: {
+    description: 'Mutual Information Gap (Chen et al. 2018), discretised variant of disentanglement_lib',
+    defaults: { ...MIG_DEFAULTS },
+    run: mig,
+    headline: pick(['mig', 'mig']),
+  },
+  sap: {
+    description: 'SAP score (Kumar et al. 2018): gap between the two best single-dim linear SVMs',
+    defaults: { ...SAP_DEFAULTS },
+    run: sap,
+    headline: pick(['sap', 'sap']),
+  },
+  'modularity-explicitness': {
+    description: 'Modularity and explicitness (Ridgeway & Zemel 2018)',
+    defaults: { ...MODULARITY_DEFAULTS },
+    run: modularityExplicitness,
+    headline: pick(['modularity', 'modularity'], ['explicitness', 'explicitnessTest']),
+  },
+  irs: {
+    description: 'Interventional Robustness Score (Suter et al. 2019)',
+    defaults: { ...IRS_DEFAULTS },
+    run: irs,
+    headline: pick(['irs', 'irs']),
+  },
+  unsupervised: {
+    description: 'Gaussian total correlation, Wasserstein correlation and mutual information of the codes',
+    defaults: { ...UNSUPERVISED_DEFAULTS },
+    run: unsupervised,
+    headline: pick(
+      ['gaussian-total-correlation', 'gaussianTotalCorrelation'],
+      ['mutual-info', 'mutualInfoScore'],
+    ),
+  },
+};
+
+/** Metric names from a comma-separated list (all when absent), with a clear error for unknown ones. */
+export function parseMetricNames(
+  list: string | undefined,
+  from: Record<string, unknown> = METRICS,
+): string[] {
+  if (list == null) return Object.keys(from);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const name of names) {
+    if (!(name in from)) {
+      throw new InputError(
+        `--metrics: unknown metric "${name}", expected some of ${Object.keys(from).join(', ')}`,
+      );
+    }
+  }
+  if (names.length === 0) throw new InputError('--metrics: expected at least one metric name');
+  return names;
+}
+
+/** `name.option=value` settings → per-metric option overrides, checked against each metric's defaults. */
+export function parseMetricSettings(
+  settings: string[],
+  names: string[],
+): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const setting of settings) {
+    const match = /^([a-z-]+)\.([A-Za-z]+)=(.+)$/.exec(setting);
+    if (match == null)
+      throw new InputError(`--set ${setting}: expected metric.option=number, e.g. mig.numTrain=2000`);
+    const [, metric, option, text] = match;
+    const entry = METRICS[metric];
+    if (entry == null || !names.includes(metric)) {
+      throw new InputError(
+        `--set ${setting}: "${metric}" is not one of the selected metrics (${names.join(', ')})`,
+      );
+    }
+    if (!(option in entry.defaults)) {
+      throw new InputError(
+        `--set ${setting}: ${metric} has no option "${option}", expected one of ${Object.keys(entry.defaults).join(', ')}`,
+      );
+    }
+    const value = Number(text);
+    const integral = Number.isInteger(entry.defaults[option]);
+    const flag = entry.defaults[option] === 0; // a 0/1 switch such as sap.continuousFactors
+    const valid = flag ? value === 0 || value === 1 : value > 0 && (!integral || Number.isInteger(value));
+    if (!Number.isFinite(value) || !valid) {
+      const expected = flag ? '0 or 1' : `a positive ${integral ? 'integer' : 'number'}`;
+      throw new InputError(`--set ${setting}: expected ${expected}`);
+    }
+    out[metric] ??= {};
+    out[metric][option] = value;
+  }
+  return out;
+}
+
+/** A metric's own random stream: the same seed scores a metric identically whatever else is selected. */
+export function metricRng(seed: number, name: string): Rng {
+  let h = 0x811c9dc5;
+  for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return new Rng((seed ^ h) >>> 0);
+}
+
+export interface MetricRun {
+  result: object;
+  options: Record<string, number>;
+  seconds: number;
+}
+
+export function runMetrics(
+  source: CodeSource,
+  names: string[],
+  seed: number,
+  overrides: Record<string, Record<string, number>> = {},
+  onMetric: (name: string, run: MetricRun) => void = () => {},
+): Record<string, MetricRun> {
+  const out: Record<string, MetricRun> = {};
+  for (const name of names) {
+    const entry = METRICS[name];
+    const options = { ...entry.defaults, ...overrides[name] };
+    const started = performance.now();
+    const result = entry.run(source, metricRng(seed, name), options);
+    out[name] = { result, options, seconds: (performance.now() - started) / 1000 };
+    onMetric(name, out[name]);
+  }
+  return out;
+}
+
+/** One number per metric (the ones tables and sweeps show). */
+export function headlines(runs: Record<string, MetricRun>): Record<string, number> {
+  return Object.assign({}, ...Object.entries(runs).map(([name, run]) => METRICS[name].headline(run.result)));
+}
