@@ -15,7 +15,10 @@ export interface LogisticOptions {
   maxIterations: number;
   tolerance: number;
 }
-const DEFAULTS: LogisticOptions = { c: 1, maxIterations: 200, tolerance: 1e-6 };
+// scikit-learn's lbfgs settings: at most 100 iterations, stop when max |gradient| <= tol (1e-4) or the
+// relative decrease of the loss falls to 64 machine epsilons
+const DEFAULTS: LogisticOptions = { c: 1, maxIterations: 100, tolerance: 1e-4 };
+const RELATIVE_DECREASE = 64 * Number.EPSILON;
 
 /** Rows of x are row-major [n, features]. */
 export function fitLogistic(
@@ -33,35 +36,57 @@ export function fitLogistic(
   const size = k * p;
   if (k === 1) return { classes, features, weights: [new Float64Array(p)] };
 
-  const probs = new Float64Array(k);
+  // class-major layouts: every inner loop streams over the n points
+  const columns = Array.from({ length: features }, (_, f) =>
+    Float64Array.from({ length: n }, (_, i) => x[i * features + f]),
+  );
+  const scores = Array.from({ length: k }, () => new Float64Array(n));
+  const top = new Float64Array(n);
+  const total = new Float64Array(n);
+  const ones = new Float64Array(n).fill(1);
   const objective = (w: Float64Array, grad: Float64Array): number => {
-    grad.fill(0);
+    top.fill(Number.NEGATIVE_INFINITY);
+    for (let j = 0; j < k; j++) {
+      const s = scores[j];
+      s.fill(w[j * p + features]);
+      // four features per pass over s
+      let f = 0;
+      for (; f + 3 < features; f += 4) {
+        const [wa, wb, wc, wd] = [w[j * p + f], w[j * p + f + 1], w[j * p + f + 2], w[j * p + f + 3]];
+        const [xa, xb, xc, xd] = [columns[f], columns[f + 1], columns[f + 2], columns[f + 3]];
+        for (let i = 0; i < n; i++) s[i] += wa * xa[i] + wb * xb[i] + wc * xc[i] + wd * xd[i];
+      }
+      for (; f < features; f++) {
+        const wf = w[j * p + f];
+        const column = columns[f];
+        for (let i = 0; i < n; i++) s[i] += wf * column[i];
+      }
+      for (let i = 0; i < n; i++) if (s[i] > top[i]) top[i] = s[i];
+    }
     let loss = 0;
-    for (let i = 0; i < n; i++) {
-      let top = Number.NEGATIVE_INFINITY;
-      for (let j = 0; j < k; j++) {
-        let s = w[j * p + features];
-        for (let f = 0; f < features; f++) s += w[j * p + f] * x[i * features + f];
-        probs[j] = s;
-        top = Math.max(top, s);
+    for (let i = 0; i < n; i++) loss -= scores[y[i]][i] - top[i];
+    total.fill(0);
+    for (let j = 0; j < k; j++) {
+      const s = scores[j];
+      for (let i = 0; i < n; i++) {
+        s[i] = Math.exp(s[i] - top[i]);
+        total[i] += s[i];
       }
-      let z = 0;
-      for (let j = 0; j < k; j++) z += Math.exp(probs[j] - top);
-      const logZ = top + Math.log(z);
-      loss += logZ - probs[y[i]];
-      for (let j = 0; j < k; j++) {
-        const g = Math.exp(probs[j] - logZ) - (j === y[i] ? 1 : 0);
-        for (let f = 0; f < features; f++) grad[j * p + f] += c * g * x[i * features + f];
-        grad[j * p + features] += c * g;
-      }
+    }
+    for (let i = 0; i < n; i++) loss += Math.log(total[i]);
+    // scores become c·(softmax − onehot), the gradient of the data term with respect to each class score
+    for (let j = 0; j < k; j++) {
+      const s = scores[j];
+      for (let i = 0; i < n; i++) s[i] = (c * s[i]) / total[i];
+    }
+    for (let i = 0; i < n; i++) scores[y[i]][i] -= c;
+    for (let j = 0; j < k; j++) {
+      const s = scores[j];
+      grad[j * p + features] = dot(s, ones);
+      for (let f = 0; f < features; f++) grad[j * p + f] = dot(s, columns[f]) + w[j * p + f];
     }
     loss *= c;
-    for (let j = 0; j < k; j++) {
-      for (let f = 0; f < features; f++) {
-        loss += 0.5 * w[j * p + f] ** 2;
-        grad[j * p + f] += w[j * p + f];
-      }
-    }
+    for (let j = 0; j < k; j++) for (let f = 0; f < features; f++) loss += 0.5 * w[j * p + f] ** 2;
     return loss;
   };
 
@@ -69,7 +94,6 @@ export function fitLogistic(
   const grad = new Float64Array(size);
   let loss = objective(w, grad);
   const history: Array<{ s: Float64Array; y: Float64Array; rho: number }> = [];
-  const dot = (a: Float64Array, b: Float64Array) => a.reduce((acc, v, i) => acc + v * b[i], 0);
   for (let iteration = 0; iteration < maxIterations; iteration++) {
     // two-loop recursion: direction = −H·grad
     const q = grad.slice();
@@ -117,8 +141,8 @@ export function fitLogistic(
     w.set(next);
     grad.set(nextGrad);
     loss = nextLoss;
-    if (Math.abs(improvement) <= tolerance * Math.max(1, Math.abs(loss)) || Math.sqrt(dot(grad, grad)) < 1e-8)
-      break;
+    const largestGradient = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    if (improvement <= RELATIVE_DECREASE * Math.max(1, Math.abs(loss)) || largestGradient <= tolerance) break;
   }
   return { classes, features, weights: Array.from({ length: k }, (_, j) => w.slice(j * p, (j + 1) * p)) };
 }
@@ -154,4 +178,22 @@ export function accuracy(model: LogisticModel, x: Float64Array, labels: ArrayLik
     if (model.classes[best] === labels[i]) correct++;
   }
   return correct / n;
+}
+
+/** Σ a_i b_i with four accumulators: a single running sum is bound by the latency of each addition. */
+function dot(a: Float64Array, b: Float64Array): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < n; i++) s0 += a[i] * b[i];
+  return s0 + s1 + s2 + s3;
 }
