@@ -4,6 +4,7 @@ import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
 import { readJson } from '../io/read-json.ts';
 import { applyOverrides, resolveTrainConfig, type TrainConfig } from '../train/config.ts';
 import { loadRunConfig } from '../train/load-run.ts';
+import { PRESET_NAMES, presetConfig } from '../train/presets.ts';
 import { buildSession } from '../train/session.ts';
 import { train } from '../train/trainer.ts';
 import { startWorkers } from '../train/worker-pool.ts';
@@ -25,6 +26,8 @@ interface TrainFlags {
   threads?: number;
   resume?: string;
   overwrite?: boolean;
+  preset?: string;
+  sweepIndex?: number;
 }
 
 export function register(program: Command): void {
@@ -50,6 +53,12 @@ export function register(program: Command): void {
       'threads splitting each batch, data parallel (default: every core, at most 4)',
       intOption('--threads'),
     )
+    .option('--preset <name>', `start from a named config: ${PRESET_NAMES.join(', ')} (see docs/models.md)`)
+    .option(
+      '--sweep-index <i>',
+      "with --preset dlib: which of the model's sweep values",
+      intOption('--sweep-index'),
+    )
     .option('--resume <dir>', 'continue the run in this folder from its last checkpoint')
     .option('--overwrite', 'replace an existing run folder')
     .action(async (flags: TrainFlags) => {
@@ -64,7 +73,16 @@ async function newRunConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
   if (typeof base !== 'object' || base == null || Array.isArray(base)) {
     throw new UsageError(`${flags.config}: expected a JSON object of config keys`);
   }
-  const fromFlags: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  if (flags.sweepIndex !== undefined && flags.preset !== 'dlib') {
+    throw new UsageError('--sweep-index needs --preset dlib');
+  }
+  const model = flags.model ?? (base as { model?: string }).model ?? 'beta-vae';
+  const preset = flags.preset ? presetConfig(flags.preset, model, flags.sweepIndex) : {};
+  const fromFlags: Record<string, unknown> = {
+    ...preset,
+    ...(base as Record<string, unknown>),
+    modelOptions: { ...(preset.modelOptions as object), ...(base as { modelOptions?: object }).modelOptions },
+  };
   // both cores by default from the command line; the resolved count is recorded in config.json
   fromFlags.threads ??= defaultThreads();
   for (const key of ['model', 'dataset', 'variant', 'steps', 'seed', 'backend', 'threads'] as const) {
