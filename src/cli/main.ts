@@ -14,6 +14,7 @@ const subcommands: Array<() => Promise<{ register(program: Command): void }>> = 
   () => import('./demo.ts'),
   () => import('./evaluate.ts'),
   () => import('./metrics.ts'),
+  () => import('./factor-analysis.ts'),
 ];
 for (const load of subcommands) (await load()).register(program);
 
