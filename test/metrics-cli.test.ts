@@ -24,6 +24,9 @@ const tiny = [
   'modularity-explicitness.numTest=200',
   'irs.numTrain=300',
   'unsupervised.numTrain=300',
+  'dci.numTrain=200',
+  'dci.numTest=100',
+  'dci.stages=5',
 ].flatMap((s) => ['--set', s]);
 
 function assertOneLineError(result: ReturnType<typeof untangle>, pattern: RegExp): void {

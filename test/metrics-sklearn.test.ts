@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
 import { writeNpy } from '../src/io/npy.ts';
+import { fitBoostedTrees, predictBoostedTrees } from '../src/metrics/boosted-trees.ts';
 import { fitLinearSvm, predictLinearSvm } from '../src/metrics/linear-svm.ts';
 import { fitLogistic, predictProbabilities } from '../src/metrics/logistic-regression.ts';
 import { migFromSample } from '../src/metrics/mig.ts';
@@ -103,5 +104,46 @@ print(json.dumps({'auc': auc, 'mig': float(np.mean((top[0] - top[1]) / h)), 'tc'
     const u = unsupervisedFromCodes(x, n, 3, 20);
     assert.ok(Math.abs(u.gaussianTotalCorrelation - (ref.tc as number)) < 1e-10);
     assert.ok(Math.abs(u.gaussianWassersteinCorrelation - (ref.w as number)) < 1e-8);
+  });
+
+  test('GradientBoostingClassifier: the same trees, importances and predictions (4 and 2 classes)', () => {
+    // scikit-learn breaks exact ties between features (nodes of a few points that several features split
+    // the same way) at random, so its importances move by ~2e-3 with random_state; ours share such ties,
+    // which is its average: compare with the mean over eight random states
+    const ref = sklearn(`from sklearn.ensemble import GradientBoostingClassifier
+out = {}
+for name, target in (('multi', y), ('binary', y % 2)):
+    for stages in (2, 20):
+        fits = [GradientBoostingClassifier(n_estimators=stages, random_state=r).fit(x[:600], target[:600]) for r in range(8)]
+        m = fits[0]
+        out[f'{name}{stages}_imp'] = np.mean([f.feature_importances_ for f in fits], axis=0).tolist()
+        out[f'{name}{stages}_pred'] = m.predict(x[600:]).tolist()
+print(json.dumps(out))`);
+    for (const [name, target] of [
+      ['multi', labels],
+      ['binary', labels.map((l) => l % 2)],
+    ] as const) {
+      for (const [stages, tolerance] of [
+        [2, 2e-3],
+        [20, 3e-3],
+      ]) {
+        const model = fitBoostedTrees(x.subarray(0, 1800), target.subarray(0, 600), 3, { stages });
+        const importances = ref[`${name}${stages}_imp`] as number[];
+        model.importances.forEach((v, f) => {
+          assert.ok(
+            Math.abs(v - importances[f]) < tolerance,
+            `${name}${stages} importance ${f}: ${v} vs ${importances[f]}`,
+          );
+        });
+        const predicted = predictBoostedTrees(model, x.subarray(1800), n - 600);
+        const disagree = predicted.filter(
+          (p, i) => p !== (ref[`${name}${stages}_pred`] as number[])[i],
+        ).length;
+        assert.ok(
+          disagree <= (stages === 2 ? 0 : 10),
+          `${name}${stages}: ${disagree} of ${n - 600} predictions differ`,
+        );
+      }
+    }
   });
 });

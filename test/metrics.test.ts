@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
 import { betaVaeScore } from '../src/metrics/beta-vae-score.ts';
 import { groundTruthSource, poolSource } from '../src/metrics/code-source.ts';
+import { dci, dciFromImportance } from '../src/metrics/dci.ts';
 import { factorVaeScore } from '../src/metrics/factor-vae-score.ts';
 import { irs, quantile } from '../src/metrics/irs.ts';
 import { mig } from '../src/metrics/mig.ts';
@@ -236,5 +237,45 @@ describe('the suite', () => {
     assert.throws(() => parseMetricSettings(['sap.numTrain=3'], ['mig']), /not one of the selected/);
     assert.throws(() => parseMetricSettings(['sap.continuousFactors=2'], ['sap']), /expected 0 or 1/);
     assert.deepEqual(parseMetricSettings(['irs.diffQuantile=0.9'], ['irs']), { irs: { diffQuantile: 0.9 } });
+  });
+});
+
+describe('DCI', () => {
+  test('hand-made importance matrices', () => {
+    const diagonal = Array.from({ length: 10 }, (_, i) =>
+      Array.from({ length: 10 }, (_, j) => (i === j ? 1 : 0)),
+    );
+    const d = dciFromImportance(diagonal);
+    assert.ok(Math.abs(d.disentanglement - 1) < 1e-8 && Math.abs(d.completeness - 1) < 1e-8);
+    // one code covering two of ten factors, the others one each: D = 1 − ln2/ln10 on that code
+    const shared = diagonal.map((row) => [...row]);
+    shared[0][1] = 1;
+    shared[1][1] = 0;
+    const s = dciFromImportance(shared);
+    const d0 = 1 - Math.log(2) / Math.log(10);
+    assert.ok(Math.abs(s.disentanglement - ((2 / 10) * d0 + 8 / 10)) < 1e-8, `D = ${s.disentanglement}`);
+    assert.ok(Math.abs(s.completeness - 1) < 1e-8);
+    const uniform = Array.from({ length: 4 }, () => [1, 1, 1, 1]);
+    assert.ok(Math.abs(dciFromImportance(uniform).disentanglement) < 1e-8);
+  });
+
+  test('identity codes: D and C near 1; duplicated codes share importance, halving completeness', () => {
+    const small = identityData(4, 5);
+    const r = dci(groundTruthSource(small, identity(4), 'mean'), rng(), {
+      numTrain: 1000,
+      numTest: 500,
+      stages: 10,
+    });
+    assert.ok(r.disentanglement > 0.9 && r.completeness > 0.9, JSON.stringify(r));
+    assert.equal(r.informativenessTest, 1);
+    const dup = dci(groundTruthSource(small, duplicated(4), 'mean'), rng(), {
+      numTrain: 1000,
+      numTest: 500,
+      stages: 10,
+    });
+    // each factor's importance split evenly between its two identical codes: C = 1 − log 2 / log 8
+    assert.ok(Math.abs(dup.completeness - (1 - Math.log(2) / Math.log(8))) < 0.02, `C = ${dup.completeness}`);
+    assert.ok(Math.abs(dup.importance[0][0] - dup.importance[4][0]) < 1e-9, 'ties shared');
+    assert.ok(dup.disentanglement > 0.9);
   });
 });

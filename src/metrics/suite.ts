@@ -2,6 +2,7 @@ import { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
 import { BETA_VAE_SCORE_DEFAULTS, betaVaeScore } from './beta-vae-score.ts';
 import type { CodeSource } from './code-source.ts';
+import { DCI_DEFAULTS, dci } from './dci.ts';
 import { FACTOR_VAE_SCORE_DEFAULTS, factorVaeScore } from './factor-vae-score.ts';
 import { IRS_DEFAULTS, irs } from './irs.ts';
 import { MIG_DEFAULTS, mig } from './mig.ts';
@@ -42,6 +43,13 @@ export const METRICS: Record<string, MetricEntry> = {
     defaults: { ...MIG_DEFAULTS },
     run: mig,
     headline: pick(['mig', 'mig']),
+  },
+  dci: {
+    description:
+      'DCI (Eastwood & Williams 2018): disentanglement, completeness, informativeness with boosted trees',
+    defaults: { ...DCI_DEFAULTS },
+    run: dci,
+    headline: pick(['dci-disentanglement', 'disentanglement'], ['dci-completeness', 'completeness']),
   },
   sap: {
     description: 'SAP score (Kumar et al. 2018): gap between the two best single-dim linear SVMs',
