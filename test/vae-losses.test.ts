@@ -19,6 +19,9 @@ const close = (actual: number, expected: number, tol = 1e-4, what = '') =>
 const fixedNoise = (values: number[]): StepContext => ({
   step: 0,
   permutation: (n: number) => Int32Array.from({ length: n }, (_, i) => i),
+  uniform: () => {
+    throw new Error('no uniform noise in these tests');
+  },
   normal: (shape: number[]) =>
     tf.tensor(
       values.slice(

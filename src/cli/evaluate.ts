@@ -46,6 +46,13 @@ export function register(program: Command): void {
           process.stderr.write(`${name} (${kind} codes): ${run.seconds.toFixed(1)} s\n`),
       });
       if (flags.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else printMetricTable(report.codes, report.posterior);
+      else {
+        printMetricTable(report.codes, report.posterior);
+        for (const d of report.discrete ?? []) {
+          process.stdout.write(
+            `discrete latent ${d.latent} vs ${d.factor}: accuracy ${d.accuracy.toFixed(4)} (chance ${d.chance.toFixed(3)})\n`,
+          );
+        }
+      }
     });
 }

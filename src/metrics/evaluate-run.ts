@@ -1,10 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import type { GroundTruthData } from '../data/ground-truth.ts';
 import type { BackendName } from '../engine/backend.ts';
+import type { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { Model } from '../models/model.ts';
 import { loadRun } from '../train/load-run.ts';
+import { clusterAccuracy } from './cluster-accuracy.ts';
 import { groundTruthSource, posteriorCacheFor } from './code-source.ts';
 import { posteriorStats } from './posterior-stats.ts';
 import type { CodeKind, PosteriorEncoder } from './representation.ts';
@@ -23,6 +26,18 @@ export interface MetricsReport {
   /** per code kind (mean, sampled), per metric: its result, options and time */
   codes: Partial<Record<CodeKind, Record<string, MetricRun>>>;
   posterior?: ReturnType<typeof posteriorStats>;
+  /** models with discrete latents: unsupervised accuracy of each latent's argmax against a factor */
+  discrete?: DiscreteAccuracy[];
+}
+
+export interface DiscreteAccuracy {
+  latent: number;
+  factor: string;
+  accuracy: number;
+  /** 1 / the factor's number of values */
+  chance: number;
+  classOfCluster: number[];
+  points: number;
 }
 
 export interface EvaluateOptions {
@@ -78,9 +93,11 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions): Pro
   }
   if (options.posterior)
     report.posterior = posteriorStats(data, encoder, metricRng(options.seed, 'posterior'));
+  if (model.discrete) report.discrete = discreteAccuracy(model, data, metricRng(options.seed, 'discrete'));
   report.headline = {
     ...headlines(report.codes.mean ?? {}),
     ...(report.posterior ? { 'active-units': report.posterior.activeUnits } : {}),
+    ...(report.discrete ? { 'discrete-accuracy': report.discrete[0].accuracy } : {}),
   };
   await writeFileAtomic(join(runDir, METRICS_FILE), `${JSON.stringify(report, null, 2)}\n`);
   return report;
@@ -92,4 +109,51 @@ async function readMetrics(runDir: string): Promise<MetricsReport | null> {
   } catch {
     return null; // absent or unreadable: it is a derived file and is simply rewritten
   }
+}
+
+/**
+ * The JointVAE/CascadeVAE tables' number: each discrete latent's most probable category taken as a
+ * cluster, matched one-to-one to the values of a factor (dSprites: shape, whose chance level is 1/3).
+ */
+export function discreteAccuracy(
+  model: Model,
+  data: GroundTruthData,
+  rng: Rng,
+  points = 10_000,
+  factorName = 'shape',
+): DiscreteAccuracy[] {
+  const discrete = model.discrete!;
+  const factor = Math.max(0, data.factorNames.indexOf(factorName));
+  const k = data.factorSizes.length;
+  const [h, w, c] = data.observationShape;
+  const width = discrete.sizes.reduce((a, b) => a + b, 0);
+  const clusters = discrete.sizes.map(() => new Int32Array(points));
+  const labels = new Int32Array(points);
+  for (let start = 0; start < points; start += 64) {
+    const n = Math.min(64, points - start);
+    const factors = data.sampleFactors(n, rng);
+    const x = data.sampleObservationsFromFactors(factors, rng);
+    const probabilities = tf.tidy(() => discrete.encode(tf.tensor4d(x, [n, h, w, c])).dataSync());
+    for (let i = 0; i < n; i++) {
+      labels[start + i] = factors[i * k + factor];
+      let offset = i * width;
+      discrete.sizes.forEach((size, latent) => {
+        let best = 0;
+        for (let j = 1; j < size; j++) if (probabilities[offset + j] > probabilities[offset + best]) best = j;
+        clusters[latent][start + i] = best;
+        offset += size;
+      });
+    }
+  }
+  return discrete.sizes.map((size, latent) => {
+    const result = clusterAccuracy(clusters[latent], labels, size, data.factorSizes[factor]);
+    return {
+      latent,
+      factor: data.factorNames[factor],
+      accuracy: result.accuracy,
+      chance: 1 / data.factorSizes[factor],
+      classOfCluster: result.classOfCluster,
+      points,
+    };
+  });
 }

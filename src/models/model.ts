@@ -6,6 +6,8 @@ export interface StepContext {
   step: number;
   /** Standard normal noise; row i belongs to example i of the batch. */
   normal(shape: number[]): tf.Tensor;
+  /** Uniform noise in [0, 1); row i belongs to example i of the batch (Gumbel-softmax draws). */
+  uniform(shape: number[]): tf.Tensor;
   /** A uniformly random permutation of 0..n-1 (a fresh one per call), drawn for the whole batch. */
   permutation(n: number): Int32Array;
 }
@@ -45,6 +47,17 @@ export interface Model {
   objectives: Objective[];
   /** posterior mean and log-variance of z given x */
   encode(x: tf.Tensor4D): { mean: tf.Tensor2D; logVar: tf.Tensor2D };
-  /** decoded images in [0, 1] (Bernoulli means) */
+  /** decoded images in [0, 1] (Bernoulli means); a model with discrete latents decodes their first category */
   decode(z: tf.Tensor2D): tf.Tensor4D;
+  /** the discrete latents of a model that has some (JointVAE, CascadeVAE) */
+  discrete?: DiscreteLatents;
+}
+
+export interface DiscreteLatents {
+  /** categories of each discrete latent */
+  sizes: number[];
+  /** q(c|x): per example the category probabilities of each latent, side by side [n, Σ sizes] */
+  encode(x: tf.Tensor4D): tf.Tensor2D;
+  /** decoded images of continuous codes z [n, latentDim] with the given one-hot codes [n, Σ sizes] */
+  decode(z: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor4D;
 }

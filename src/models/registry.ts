@@ -6,6 +6,7 @@ import { betaVaeOptions, createBetaVae } from './beta-vae.ts';
 import { createDipVae, dipVaeOptions } from './dip-vae.ts';
 import { createFactorVae, factorVaeOptions } from './factor-vae.ts';
 import type { ModelBuild } from './gaussian-vae.ts';
+import { createJointVae, jointVaeOptions } from './joint-vae.ts';
 import type { Model } from './model.ts';
 import { createVae, vaeOptions } from './vae.ts';
 
@@ -16,6 +17,8 @@ export interface ModelEntry {
   /** disentanglement_lib's sweep values, for `--preset dlib` and sweeps */
   dlibSweep: Record<string, readonly number[]>;
   create(build: ModelBuild, options: Record<string, unknown>): Model;
+  /** categories of each discrete latent, when the model has some (the nets grow to carry them) */
+  discreteSizes?(options: Record<string, unknown>): number[];
 }
 
 /** Every trainable model by its CLI name; a new model is one file and one line here. */
@@ -61,6 +64,13 @@ export const MODELS: Record<string, ModelEntry> = {
     options: dipVaeOptions,
     dlibSweep: { lambdaOffDiagonal: [1, 2, 5, 10, 20, 50] },
     create: (build, options) => createDipVae(build, dipVaeOptions.parse(options), 'ii'),
+  },
+  'joint-vae': {
+    description: 'JointVAE (Dupont 2018): continuous + Gumbel-softmax discrete latents, a capacity for each',
+    options: jointVaeOptions,
+    dlibSweep: {},
+    create: (build, options) => createJointVae(build, jointVaeOptions.parse(options)),
+    discreteSizes: (options) => jointVaeOptions.parse(options).discreteSizes,
   },
 };
 

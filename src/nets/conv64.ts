@@ -10,10 +10,17 @@ export interface Conv64Options {
   channels: number;
   /** kernel size of encoder convs 3 and 4 */
   innerKernel: 2 | 4;
+  /** categories of discrete latents (JointVAE): their logits follow the Gaussian statistics */
+  discreteDim?: number;
 }
 
 /** x [n,64,64,c] -> [n, 2z]: the posterior means followed by the log-variances. */
-export function conv64Encoder({ latentDim, channels, innerKernel }: Conv64Options): tfl.LayersModel {
+export function conv64Encoder({
+  latentDim,
+  channels,
+  innerKernel,
+  discreteDim = 0,
+}: Conv64Options): tfl.LayersModel {
   const conv = (filters: number, kernelSize: number, name: string) =>
     tfl.layers.conv2d({ filters, kernelSize, strides: 2, padding: 'same', activation: 'relu', name });
   return tfl.sequential({
@@ -26,19 +33,19 @@ export function conv64Encoder({ latentDim, channels, innerKernel }: Conv64Option
       conv(64, innerKernel, 'e4'),
       tfl.layers.flatten(),
       tfl.layers.dense({ units: 256, activation: 'relu', name: 'e5' }),
-      tfl.layers.dense({ units: 2 * latentDim, name: 'means_logvars' }),
+      tfl.layers.dense({ units: 2 * latentDim + discreteDim, name: 'means_logvars' }),
     ],
   });
 }
 
 /** z [n,z] -> Bernoulli logits [n,64,64,c]. */
-export function conv64Decoder({ latentDim, channels }: Conv64Options): tfl.LayersModel {
+export function conv64Decoder({ latentDim, channels, discreteDim = 0 }: Conv64Options): tfl.LayersModel {
   const deconv = (filters: number, name: string, activation: 'relu' | 'linear' = 'relu') =>
     tfl.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', activation, name });
   return tfl.sequential({
     name: 'decoder',
     layers: [
-      tfl.layers.inputLayer({ inputShape: [latentDim] }),
+      tfl.layers.inputLayer({ inputShape: [latentDim + discreteDim] }),
       tfl.layers.dense({ units: 256, activation: 'relu', name: 'd1' }),
       tfl.layers.dense({ units: 1024, activation: 'relu', name: 'd2' }),
       tfl.layers.reshape({ targetShape: [4, 4, 64] }),

@@ -5,26 +5,28 @@ export interface MlpOptions {
   latentDim: number;
   imageShape: readonly [number, number, number];
   hidden: readonly number[];
+  /** categories of discrete latents (JointVAE): their logits follow the Gaussian statistics */
+  discreteDim?: number;
 }
 
-export function mlpEncoder({ latentDim, imageShape, hidden }: MlpOptions): tfl.LayersModel {
+export function mlpEncoder({ latentDim, imageShape, hidden, discreteDim = 0 }: MlpOptions): tfl.LayersModel {
   return tfl.sequential({
     name: 'encoder',
     layers: [
       tfl.layers.inputLayer({ inputShape: [...imageShape] }),
       tfl.layers.flatten(),
       ...hidden.map((units, i) => tfl.layers.dense({ units, activation: 'relu', name: `e${i + 1}` })),
-      tfl.layers.dense({ units: 2 * latentDim, name: 'means_logvars' }),
+      tfl.layers.dense({ units: 2 * latentDim + discreteDim, name: 'means_logvars' }),
     ],
   });
 }
 
-export function mlpDecoder({ latentDim, imageShape, hidden }: MlpOptions): tfl.LayersModel {
+export function mlpDecoder({ latentDim, imageShape, hidden, discreteDim = 0 }: MlpOptions): tfl.LayersModel {
   const size = imageShape[0] * imageShape[1] * imageShape[2];
   return tfl.sequential({
     name: 'decoder',
     layers: [
-      tfl.layers.inputLayer({ inputShape: [latentDim] }),
+      tfl.layers.inputLayer({ inputShape: [latentDim + discreteDim] }),
       ...[...hidden]
         .reverse()
         .map((units, i) => tfl.layers.dense({ units, activation: 'relu', name: `d${i + 1}` })),

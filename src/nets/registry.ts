@@ -15,6 +15,8 @@ export interface NetOptions {
   innerKernel: 2 | 4;
   /** mlp: hidden layer sizes */
   hidden: readonly number[];
+  /** total categories of the model's discrete latents (JointVAE), 0 for none */
+  discreteDim?: number;
 }
 
 /** Builds the encoder/decoder pair and initialises it from the run's RNG. */
@@ -23,10 +25,15 @@ export function buildVaeNets(options: NetOptions, rng: Rng): VaeNets {
   let nets: VaeNets;
   if (architecture === 'conv64') {
     assertConv64Shape(imageShape);
-    const conv = { latentDim, channels: imageShape[2], innerKernel: options.innerKernel };
+    const conv = {
+      latentDim,
+      channels: imageShape[2],
+      innerKernel: options.innerKernel,
+      discreteDim: options.discreteDim,
+    };
     nets = { encoder: conv64Encoder(conv), decoder: conv64Decoder(conv) };
   } else {
-    const mlp = { latentDim, imageShape, hidden: options.hidden };
+    const mlp = { latentDim, imageShape, hidden: options.hidden, discreteDim: options.discreteDim };
     nets = { encoder: mlpEncoder(mlp), decoder: mlpDecoder(mlp) };
   }
   initializeWeights(nets.encoder, rng);

@@ -48,6 +48,11 @@ const PAPER_DSPRITES: Record<string, { source: string; config: Record<string, un
     source: 'Kumar et al. 2018: λ_od = λ_d = 10',
     config: { modelOptions: { lambdaOffDiagonal: 10, lambdaDiagonal: 10 } },
   },
+  'joint-vae': {
+    source:
+      'Dupont 2018, dSprites: 6 continuous dims, one 3-way discrete, C_z → 40, C_c → 1.1 over 300k, γ 150, τ 0.67, Adam 5e-4',
+    config: { latentDim: 6, learningRate: 5e-4 },
+  },
 };
 
 /** The config keys a preset sets for `model` (the model's own defaults stand where a paper is silent). */

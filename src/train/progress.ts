@@ -46,6 +46,7 @@ export function createProgress(
 
 function formatValues(values: Record<string, number>): string {
   return Object.entries(values)
+    .filter(([, v]) => typeof v === 'number')
     .map(([k, v]) => `${k} ${Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(4)}`)
     .join(' ');
 }

@@ -44,6 +44,8 @@ export function buildSession(config: TrainConfig): Session {
 }
 
 export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng): Model {
+  const entry = modelEntry(config.model);
+  const discreteSizes = entry.discreteSizes?.(config.modelOptions) ?? [];
   const nets = buildVaeNets(
     {
       architecture: config.architecture,
@@ -51,6 +53,7 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
       imageShape: data.observationShape,
       innerKernel: config.innerKernel,
       hidden: config.hidden,
+      discreteDim: discreteSizes.reduce((a, b) => a + b, 0),
     },
     rng,
   );
@@ -62,5 +65,5 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
   };
   const datasetSize = data.factorSizes.reduce((a, b) => a * b, 1);
   const build = { nets, latentDim: config.latentDim, optimizer, rng, datasetSize };
-  return modelEntry(config.model).create(build, config.modelOptions);
+  return entry.create(build, config.modelOptions);
 }

@@ -22,18 +22,20 @@ export function stepContext(step: number, stepSeed: number, firstExample: number
   const batchStream = new Rng(
     (Math.imul(stepSeed ^ 0x27d4eb2f, 0x85ebca6b) + Math.imul(firstExample + 1, 0xc2b2ae35)) >>> 0,
   );
+  const perExample = (shape: number[], fill: (rng: Rng, out: Float32Array) => void) => {
+    const rows = shape[0];
+    const perRow = shape.slice(1).reduce((a, b) => a * b, 1);
+    const values = new Float32Array(rows * perRow);
+    for (let r = 0; r < rows; r++)
+      fill(stream(firstExample + r), values.subarray(r * perRow, (r + 1) * perRow));
+    return tf.tensor(values, shape);
+  };
   return {
     step,
     permutation(n: number) {
       return Int32Array.from(batchStream.shuffle(Array.from({ length: n }, (_, i) => i)));
     },
-    normal(shape: number[]) {
-      const rows = shape[0];
-      const perRow = shape.slice(1).reduce((a, b) => a * b, 1);
-      const values = new Float32Array(rows * perRow);
-      for (let r = 0; r < rows; r++)
-        stream(firstExample + r).fillNormal(values.subarray(r * perRow, (r + 1) * perRow));
-      return tf.tensor(values, shape);
-    },
+    normal: (shape) => perExample(shape, (rng, out) => rng.fillNormal(out)),
+    uniform: (shape) => perExample(shape, (rng, out) => rng.fillUniform(out)),
   };
 }

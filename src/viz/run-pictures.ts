@@ -59,12 +59,22 @@ export async function writeRunPictures(
   const { seedIndex = 0, steps = 10, range = 2 } = options;
   const rng = new Rng(seed).fork();
   const shape = data.observationShape;
-  const z = model.latentDim;
+  const latent = model.latentDim;
+  const sizes = model.discrete?.sizes ?? [];
+  // a code is [continuous, one-hot of each discrete latent]; models without discrete latents have only z
+  const z = latent + sizes.reduce((a, b) => a + b, 0);
   const decode: Decode = (codes, n) =>
-    tf.tidy(() => model.decode(tf.tensor2d(codes, [n, z])).dataSync() as Float32Array);
+    tf.tidy(() => {
+      const all = tf.tensor2d(codes, [n, z]);
+      if (!model.discrete) return model.decode(all).dataSync() as Float32Array;
+      const [continuous, oneHot] = tf.split(all, [latent, z - latent], 1) as [tf.Tensor2D, tf.Tensor2D];
+      return model.discrete.decode(continuous, oneHot).dataSync() as Float32Array;
+    });
   const n = 256;
   const { x } = sampleBatch(data, n, rng);
-  const { means, kl } = encodeMany(model, x, n, shape);
+  const encoded = encodeMany(model, x, n, shape);
+  const { kl } = encoded;
+  const means = withCategories(model, encoded.means, x, n, shape, (row) => argmaxOneHots(row, sizes));
   const dims = kl
     .map((value, dim) => ({ value, dim }))
     .sort((a, b) => b.value - a.value)
@@ -93,10 +103,75 @@ export async function writeRunPictures(
       reconstructionGrid(originals, { data: recon, shape: [shown, ...shape] }, shown, 8, grid),
     ),
   );
-  const prior = rng.fillNormal(new Float32Array(64 * z));
+  const prior = new Float32Array(64 * z);
+  for (let i = 0; i < 64; i++) {
+    rng.fillNormal(prior.subarray(i * z, i * z + latent));
+    let offset = i * z + latent;
+    for (const k of sizes) {
+      prior[offset + rng.int(k)] = 1;
+      offset += k;
+    }
+  }
   const samples = decodeInBatches(prior, 64, z, pixels, decode);
   await save('samples.png', (p) =>
     writePngAtomic(p, samplesGrid({ data: samples, shape: [64, ...shape] }, 64, 8, grid)),
   );
+  if (model.discrete) {
+    // one row per category of the first discrete latent, the same 8 continuous codes across a row
+    const k = sizes[0];
+    const codes = new Float32Array(k * 8 * z);
+    for (let c = 0; c < k; c++) {
+      for (let i = 0; i < 8; i++) {
+        const row = codes.subarray((c * 8 + i) * z, (c * 8 + i + 1) * z);
+        row.set(means.subarray(i * z, (i + 1) * z));
+        row.fill(0, latent, latent + k);
+        row[latent + c] = 1;
+      }
+    }
+    const images = decodeInBatches(codes, k * 8, z, pixels, decode);
+    await save('discrete.png', (p) =>
+      writePngAtomic(p, samplesGrid({ data: images, shape: [k * 8, ...shape] }, k * 8, 8, grid)),
+    );
+  }
   return written;
+}
+
+/** Rows of [continuous mean, one-hot codes] for a model with discrete latents; the means alone otherwise. */
+function withCategories(
+  model: Model,
+  means: Float32Array,
+  x: Float32Array,
+  n: number,
+  shape: readonly [number, number, number],
+  oneHots: (probabilities: Float32Array) => Float32Array,
+): Float32Array {
+  if (!model.discrete) return means;
+  const latent = model.latentDim;
+  const width = model.discrete.sizes.reduce((a, b) => a + b, 0);
+  const pixels = shape[0] * shape[1] * shape[2];
+  const out = new Float32Array(n * (latent + width));
+  for (let i = 0; i < n; i++) {
+    const probabilities = tf.tidy(
+      () =>
+        model
+          .discrete!.encode(tf.tensor4d(x.subarray(i * pixels, (i + 1) * pixels), [1, ...shape]))
+          .dataSync() as Float32Array,
+    );
+    out.set(means.subarray(i * latent, (i + 1) * latent), i * (latent + width));
+    out.set(oneHots(probabilities), i * (latent + width) + latent);
+  }
+  return out;
+}
+
+/** The most probable category of each latent, one-hot, side by side. */
+export function argmaxOneHots(probabilities: ArrayLike<number>, sizes: number[]): Float32Array {
+  const out = new Float32Array(probabilities.length);
+  let offset = 0;
+  for (const k of sizes) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (probabilities[offset + c] > probabilities[offset + best]) best = c;
+    out[offset + best] = 1;
+    offset += k;
+  }
+  return out;
 }
