@@ -26,10 +26,10 @@ describe('JointVAE terms', () => {
     alpha.forEach((row, i) => {
       const perturbed = row.map((a, k) => Math.log(a) - Math.log(-Math.log(u[i][k])));
       const winner = perturbed.indexOf(Math.max(...perturbed));
-      cold[i].forEach((v, k) =>
-        assert.ok(Math.abs(v - (k === winner ? 1 : 0)) < 1e-4, `row ${i}: ${cold[i]}`),
-      );
-      hot[i].forEach((v) => assert.ok(Math.abs(v - 1 / 3) < 1e-3));
+      for (const [k, v] of cold[i].entries()) {
+        assert.ok(Math.abs(v - (k === winner ? 1 : 0)) < 1e-4, `row ${i}: ${cold[i]}`);
+      }
+      for (const v of hot[i]) assert.ok(Math.abs(v - 1 / 3) < 1e-3);
       assert.ok(Math.abs(cold[i].reduce((a, b) => a + b, 0) - 1) < 1e-5);
     });
   });
