@@ -29,7 +29,7 @@ const losses = (log: ReturnType<typeof readLog>) => log.map(({ imgPerSec: _, ...
 describe('trainer', () => {
   before(() => useBackend('wasm'));
 
-  for (const model of ['beta-vae', 'factor-vae', 'joint-vae']) {
+  for (const model of ['beta-vae', 'factor-vae', 'joint-vae', 'cascade-vae']) {
     it(`a resumed ${model} run continues exactly like the uninterrupted one`, async () => {
       const whole = tempDir('whole');
       await train(buildSession(small({ model })), whole);

@@ -3,6 +3,7 @@ import { InputError } from '../io/input-error.ts';
 import { annealedVaeOptions, createAnnealedVae } from './annealed-vae.ts';
 import { betaTcVaeOptions, createBetaTcVae } from './beta-tcvae.ts';
 import { betaVaeOptions, createBetaVae } from './beta-vae.ts';
+import { cascadeVaeOptions, createCascadeVae } from './cascade-vae.ts';
 import { createDipVae, dipVaeOptions } from './dip-vae.ts';
 import { createFactorVae, factorVaeOptions } from './factor-vae.ts';
 import type { ModelBuild } from './gaussian-vae.ts';
@@ -19,6 +20,8 @@ export interface ModelEntry {
   create(build: ModelBuild, options: Record<string, unknown>): Model;
   /** categories of each discrete latent, when the model has some (the nets grow to carry them) */
   discreteSizes?(options: Record<string, unknown>): number[];
+  /** false when the encoder does not output the discrete logits (the model infers the category itself) */
+  encodesDiscrete?: boolean;
 }
 
 /** Every trainable model by its CLI name; a new model is one file and one line here. */
@@ -71,6 +74,15 @@ export const MODELS: Record<string, ModelEntry> = {
     dlibSweep: {},
     create: (build, options) => createJointVae(build, jointVaeOptions.parse(options)),
     discreteSizes: (options) => jointVaeOptions.parse(options).discreteSizes,
+  },
+  'cascade-vae': {
+    description:
+      'CascadeVAE (Jeong & Song 2019): KL weights relieved dim by dim, a discrete latent by alternating minimisation',
+    options: cascadeVaeOptions,
+    dlibSweep: {},
+    create: (build, options) => createCascadeVae(build, cascadeVaeOptions.parse(options)),
+    discreteSizes: (options) => [cascadeVaeOptions.parse(options).categories],
+    encodesDiscrete: false,
   },
 };
 

@@ -12,6 +12,8 @@ export interface Conv64Options {
   innerKernel: 2 | 4;
   /** categories of discrete latents (JointVAE): their logits follow the Gaussian statistics */
   discreteDim?: number;
+  /** whether the encoder also outputs the discrete latents' logits (JointVAE) or not (CascadeVAE) */
+  discreteLogits?: boolean;
 }
 
 /** x [n,64,64,c] -> [n, 2z]: the posterior means followed by the log-variances. */
@@ -20,6 +22,7 @@ export function conv64Encoder({
   channels,
   innerKernel,
   discreteDim = 0,
+  discreteLogits = true,
 }: Conv64Options): tfl.LayersModel {
   const conv = (filters: number, kernelSize: number, name: string) =>
     tfl.layers.conv2d({ filters, kernelSize, strides: 2, padding: 'same', activation: 'relu', name });
@@ -33,7 +36,7 @@ export function conv64Encoder({
       conv(64, innerKernel, 'e4'),
       tfl.layers.flatten(),
       tfl.layers.dense({ units: 256, activation: 'relu', name: 'e5' }),
-      tfl.layers.dense({ units: 2 * latentDim + discreteDim, name: 'means_logvars' }),
+      tfl.layers.dense({ units: 2 * latentDim + (discreteLogits ? discreteDim : 0), name: 'means_logvars' }),
     ],
   });
 }

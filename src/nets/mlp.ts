@@ -7,16 +7,24 @@ export interface MlpOptions {
   hidden: readonly number[];
   /** categories of discrete latents (JointVAE): their logits follow the Gaussian statistics */
   discreteDim?: number;
+  /** whether the encoder also outputs the discrete latents' logits (JointVAE) or not (CascadeVAE) */
+  discreteLogits?: boolean;
 }
 
-export function mlpEncoder({ latentDim, imageShape, hidden, discreteDim = 0 }: MlpOptions): tfl.LayersModel {
+export function mlpEncoder({
+  latentDim,
+  imageShape,
+  hidden,
+  discreteDim = 0,
+  discreteLogits = true,
+}: MlpOptions): tfl.LayersModel {
   return tfl.sequential({
     name: 'encoder',
     layers: [
       tfl.layers.inputLayer({ inputShape: [...imageShape] }),
       tfl.layers.flatten(),
       ...hidden.map((units, i) => tfl.layers.dense({ units, activation: 'relu', name: `e${i + 1}` })),
-      tfl.layers.dense({ units: 2 * latentDim + discreteDim, name: 'means_logvars' }),
+      tfl.layers.dense({ units: 2 * latentDim + (discreteLogits ? discreteDim : 0), name: 'means_logvars' }),
     ],
   });
 }

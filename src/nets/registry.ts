@@ -17,6 +17,8 @@ export interface NetOptions {
   hidden: readonly number[];
   /** total categories of the model's discrete latents (JointVAE), 0 for none */
   discreteDim?: number;
+  /** whether the encoder also outputs the discrete latents' logits (JointVAE) or not (CascadeVAE) */
+  discreteLogits?: boolean;
 }
 
 /** Builds the encoder/decoder pair and initialises it from the run's RNG. */
@@ -30,10 +32,17 @@ export function buildVaeNets(options: NetOptions, rng: Rng): VaeNets {
       channels: imageShape[2],
       innerKernel: options.innerKernel,
       discreteDim: options.discreteDim,
+      discreteLogits: options.discreteLogits,
     };
     nets = { encoder: conv64Encoder(conv), decoder: conv64Decoder(conv) };
   } else {
-    const mlp = { latentDim, imageShape, hidden: options.hidden, discreteDim: options.discreteDim };
+    const mlp = {
+      latentDim,
+      imageShape,
+      hidden: options.hidden,
+      discreteDim: options.discreteDim,
+      discreteLogits: options.discreteLogits,
+    };
     nets = { encoder: mlpEncoder(mlp), decoder: mlpDecoder(mlp) };
   }
   initializeWeights(nets.encoder, rng);

@@ -53,6 +53,11 @@ const PAPER_DSPRITES: Record<string, { source: string; config: Record<string, un
       'Dupont 2018, dSprites: 6 continuous dims, one 3-way discrete, C_z → 40, C_c → 1.1 over 300k, γ 150, τ 0.67, Adam 5e-4',
     config: { latentDim: 6, learningRate: 5e-4 },
   },
+  'cascade-vae': {
+    source:
+      'Jeong & Song 2019, dSprites: 6 continuous dims, 3 categories, β_h 10, β_l 2, a dim relieved every 20k steps',
+    config: { latentDim: 6 },
+  },
 };
 
 /** The config keys a preset sets for `model` (the model's own defaults stand where a paper is silent). */

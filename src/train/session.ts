@@ -54,6 +54,7 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
       innerKernel: config.innerKernel,
       hidden: config.hidden,
       discreteDim: discreteSizes.reduce((a, b) => a + b, 0),
+      discreteLogits: entry.encodesDiscrete !== false,
     },
     rng,
   );
