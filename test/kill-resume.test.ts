@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { MODELS } from '../src/models/registry.ts';
+import { readLog } from '../src/train/trainer.ts';
+import { tempDir, untangle, untangleAsync } from './helpers/cli.ts';
+
+// Every model of the zoo through the CLI on dSprites: killed with kill -9 after its first checkpoint,
+// resumed, it logs exactly the terms of the uninterrupted run and writes its pictures. (MLP nets keep it
+// quick; test/cli.test.ts does the same for conv64.)
+const losses = (dir: string) => readLog(dir).map(({ imgPerSec: _, ...rest }) => rest);
+
+describe('kill -9 and resume, every model', () => {
+  for (const model of Object.keys(MODELS).filter((m) => m !== 'beta-vae')) {
+    it(`${model}: resumed after kill -9, the same losses term by term`, async () => {
+      const args = [
+        'train',
+        '--model',
+        model,
+        '--steps',
+        '120',
+        '--seed',
+        '4',
+        '--threads',
+        '1',
+        ...['architecture="mlp"', 'hidden=[32]', 'batchSize=8', 'logEvery=4', 'checkpointEvery=20'].flatMap(
+          (s) => ['--set', s],
+        ),
+      ];
+      const whole = join(tempDir('whole'), 'run');
+      const done = untangle([...args, '--out', whole]);
+      assert.equal(done.status, 0, done.stderr);
+
+      const killed = join(tempDir('killed'), 'run');
+      const child = untangleAsync([...args, '--out', killed]);
+      const state = join(killed, 'checkpoint', 'state.json');
+      while (!existsSync(state)) await new Promise((r) => setTimeout(r, 5));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const loggedAtKill = readLog(killed).length;
+      assert.ok(loggedAtKill < 30, `killed before the end (logged ${loggedAtKill} of 30 lines)`);
+
+      const resumed = untangle(['train', '--resume', killed]);
+      assert.equal(resumed.status, 0, resumed.stderr);
+      const [a, b] = [losses(whole), losses(killed)];
+      assert.equal(b.length, 30);
+      assert.deepEqual(b, a);
+      assert.ok(Object.keys(a[0]).length > 4, `terms logged: ${Object.keys(a[0])}`);
+      for (const picture of ['traversal.png', 'reconstructions.png', 'samples.png']) {
+        assert.ok(statSync(join(killed, picture)).size > 100, `${picture} written`);
+      }
+      if (MODELS[model].discreteSizes) assert.ok(existsSync(join(killed, 'discrete.png')));
+      assert.equal(JSON.parse(readFileSync(join(killed, 'config.json'), 'utf8')).model, model);
+    });
+  }
+});
