@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { resolveTrainConfig } from '../train/config.ts';
+import { runTraining } from '../train/run-training.ts';
 import { readLog } from '../train/trainer.ts';
 import { intOption } from './options.ts';
 import { prepareRunDir, saveRunConfig } from './run-dir.ts';
-import { defaultThreads, runTraining } from './train.ts';
+import { defaultThreads } from './train.ts';
 
 interface DemoFlags {
   out?: string;

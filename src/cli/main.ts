@@ -15,6 +15,9 @@ const subcommands: Array<() => Promise<{ register(program: Command): void }>> = 
   () => import('./evaluate.ts'),
   () => import('./metrics.ts'),
   () => import('./factor-analysis.ts'),
+  () => import('./sweep.ts'),
+  () => import('./worker.ts'),
+  () => import('./aggregate.ts'),
 ];
 for (const load of subcommands) (await load()).register(program);
 

@@ -1,14 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
+import { BACKENDS, type BackendName } from '../engine/backend.ts';
 import { readJson } from '../io/read-json.ts';
 import { applyOverrides, resolveTrainConfig, type TrainConfig } from '../train/config.ts';
 import { loadRunConfig } from '../train/load-run.ts';
 import { PRESET_NAMES, presetConfig } from '../train/presets.ts';
-import { buildSession } from '../train/session.ts';
-import { train } from '../train/trainer.ts';
-import { startWorkers } from '../train/worker-pool.ts';
-import { writeRunPictures } from '../viz/run-pictures.ts';
+import { runTraining } from '../train/run-training.ts';
 import { UsageError } from './errors.ts';
 import { collect, intOption } from './options.ts';
 import { prepareRunDir, saveRunConfig } from './run-dir.ts';
@@ -64,6 +61,7 @@ export function register(program: Command): void {
     .action(async (flags: TrainFlags) => {
       const { config, runDir } = flags.resume ? await resumeConfig(flags) : await newRunConfig(flags);
       await runTraining(config, runDir, Boolean(flags.resume));
+      process.stderr.write(`run written to ${runDir}\n`);
     });
 }
 
@@ -111,17 +109,4 @@ async function resumeConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
 
 export function defaultThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
-}
-
-export async function runTraining(config: TrainConfig, runDir: string, resume: boolean): Promise<void> {
-  await useBackend(config.backend);
-  const session = buildSession(config);
-  const workers = config.threads > 1 ? await startWorkers(session) : undefined;
-  try {
-    await train(session, runDir, { resume, progress: true, workers });
-  } finally {
-    await workers?.close();
-  }
-  await writeRunPictures(session.model, session.data, runDir, config.seed);
-  process.stderr.write(`run written to ${runDir}\n`);
 }

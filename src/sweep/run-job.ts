@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { evaluateRun } from '../metrics/evaluate-run.ts';
+import { parseMetricSettings } from '../metrics/suite.ts';
+import { CONFIG_FILE } from '../train/load-run.ts';
+import { runTraining } from '../train/run-training.ts';
+import type { SweepJob } from './spec.ts';
+
+/** What a finished job records: its config, swept values and headline metrics. Its file marks it done. */
+export interface JobResult {
+  id: string;
+  model: string;
+  dataset: string;
+  seed: number;
+  hyperparameters: Record<string, unknown>;
+  headline: Record<string, number>;
+  seconds: number;
+  runDir: string;
+}
+
+export const runDirOf = (sweepDir: string, id: string) => join(sweepDir, 'runs', id);
+export const resultPathOf = (sweepDir: string, id: string) => join(sweepDir, 'results', `${id}.json`);
+
+export function readResult(sweepDir: string, id: string): JobResult | null {
+  const path = resultPathOf(sweepDir, id);
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as JobResult) : null;
+}
+
+/**
+ * Runs one job to completion: nothing if its result exists; resumes its run from the last checkpoint if
+ * one exists (an interrupted job); else trains from scratch. Then evaluates and writes the result
+ * atomically — a job is recorded once, whoever finishes it.
+ */
+export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult> {
+  const done = readResult(sweepDir, job.id);
+  if (done) return done;
+  const started = performance.now();
+  const runDir = runDirOf(sweepDir, job.id);
+  const resume = existsSync(join(runDir, 'checkpoint', 'state.json'));
+  if (!resume) {
+    await mkdir(runDir, { recursive: true });
+    await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(job.config, null, 2)}\n`);
+  }
+  await runTraining(job.config, runDir, resume, { progress: false });
+  const report = await evaluateRun(runDir, {
+    metrics: job.metrics.names,
+    kinds: job.metrics.codes,
+    seed: job.config.seed,
+    overrides: parseMetricSettings(job.metrics.settings, job.metrics.names),
+    posterior: true,
+  });
+  const result: JobResult = {
+    id: job.id,
+    model: job.config.model,
+    dataset: job.config.dataset,
+    seed: job.config.seed,
+    hyperparameters: job.hyperparameters,
+    headline: report.headline,
+    seconds: (performance.now() - started) / 1000,
+    runDir: join('runs', job.id),
+  };
+  await mkdir(join(sweepDir, 'results'), { recursive: true });
+  await writeFileAtomic(resultPathOf(sweepDir, job.id), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}

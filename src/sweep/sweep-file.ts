@@ -1,0 +1,32 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { InputError } from '../io/input-error.ts';
+import type { SweepJob, SweepSpec } from './spec.ts';
+
+export const SWEEP_FILE = 'sweep.json';
+
+/**
+ * Records the sweep's jobs in its folder. Re-submitting the same or a grown sweep to the same folder adds
+ * jobs; finished jobs keep their results (a job's id is the hash of its config).
+ */
+export async function writeSweepFile(dir: string, spec: SweepSpec, jobs: SweepJob[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const previous = existsSync(join(dir, SWEEP_FILE)) ? readSweepFile(dir).jobs : [];
+  const byId = new Map([...previous, ...jobs].map((j) => [j.id, j]));
+  await writeFileAtomic(
+    join(dir, SWEEP_FILE),
+    `${JSON.stringify({ spec, jobs: [...byId.values()] }, null, 2)}\n`,
+  );
+}
+
+export function readSweepFile(dir: string): { spec: SweepSpec; jobs: SweepJob[] } {
+  const path = join(dir, SWEEP_FILE);
+  if (!existsSync(path)) throw new InputError(`${dir} is not a sweep folder: it has no ${SWEEP_FILE}`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+}
