@@ -20,9 +20,14 @@ export function register(program: Command): void {
       worker.on('failed', (job, err) => process.stderr.write(`worker: ${job?.id} failed: ${err.message}\n`));
       process.stderr.write(`worker: waiting for jobs on ${flags.redis}\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => worker.close().then(resolve);
+        // a job still running when stopped returns to the queue once its lock lapses and resumes elsewhere
+        const stop = () => {
+          setTimeout(() => process.exit(0), 5000).unref();
+          worker.close(true).then(resolve, resolve);
+        };
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      process.exit(0);
     });
 }

@@ -75,7 +75,11 @@ export async function enqueueAndWait(
         else if (state === 'active') running++;
         else if (queued == null) {
           // Redis lost it (restarted without persistence): enqueue it again; its run resumes
-          await queue.add('job', { sweepDir: dir, id: job.id }, { jobId: job.id, attempts, backoff: { type: 'exponential', delay: 1000 } });
+          await queue.add(
+            'job',
+            { sweepDir: dir, id: job.id },
+            { jobId: job.id, attempts, backoff: { type: 'exponential', delay: 1000 } },
+          );
         }
       }
       progress.set({ done, running, failed: failed.length });

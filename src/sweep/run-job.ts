@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { evaluateRun } from '../metrics/evaluate-run.ts';
@@ -40,6 +40,8 @@ export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult
   const runDir = runDirOf(sweepDir, job.id);
   const resume = existsSync(join(runDir, 'checkpoint', 'state.json'));
   if (!resume) {
+    // a run killed before its first checkpoint left nothing to resume: start it clean
+    await rm(runDir, { recursive: true, force: true });
     await mkdir(runDir, { recursive: true });
     await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(job.config, null, 2)}\n`);
   }
