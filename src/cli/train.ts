@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.ts';
 import { readJson } from '../io/read-json.ts';
@@ -14,6 +15,7 @@ interface TrainFlags {
   model?: string;
   dataset?: string;
   variant?: string;
+  dataPath?: string;
   steps?: number;
   seed?: number;
   out?: string;
@@ -34,6 +36,10 @@ export function register(program: Command): void {
     .option('--model <name>', 'model name, e.g. vae, beta-vae, annealed-vae')
     .option('--dataset <name>', 'dataset name, e.g. dsprites')
     .option('--variant <name>', 'dataset variant, e.g. color or noisy for dsprites')
+    .option(
+      '--data-path <path>',
+      'files the dataset reads: images (PNG folder or .npy), fashion-mnist (folder)',
+    )
     .option('--steps <n>', 'training steps', intOption('--steps'))
     .option('--seed <s>', 'seed of every random draw', intOption('--seed'))
     .option('--out <dir>', 'run folder to create')
@@ -86,7 +92,10 @@ async function newRunConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
   for (const key of ['model', 'dataset', 'variant', 'steps', 'seed', 'backend', 'threads'] as const) {
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   }
+  if (flags.dataPath !== undefined) fromFlags.dataPath = flags.dataPath;
   const config = resolveTrainConfig(applyOverrides(fromFlags, flags.set));
+  // absolute in config.json, so the run resumes and evaluates from any folder
+  for (const key of ['dataPath', 'factorsPath'] as const) if (config[key]) config[key] = resolve(config[key]);
   await prepareRunDir(flags.out, Boolean(flags.overwrite));
   await saveRunConfig(flags.out, config);
   return { config, runDir: flags.out };

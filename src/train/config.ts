@@ -11,6 +11,10 @@ export const trainConfigSchema = z
     dataset: z.string().default('dsprites'),
     /** dataset variant, e.g. dsprites: binary | color | noisy */
     variant: z.string().optional(),
+    /** the files a dataset reads (images: a PNG folder or .npy; fashion-mnist: its IDX folder) */
+    dataPath: z.string().optional(),
+    /** images: an .npy of [n] or [n, k] integer factors, one row per image */
+    factorsPath: z.string().optional(),
     steps: z.number().int().positive().default(300_000),
     seed: z.number().int().min(0).max(0xffffffff).default(0),
     batchSize: z.number().int().positive().default(64),

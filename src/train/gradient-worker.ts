@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createDataset } from '../data/registry.ts';
+import { datasetOfConfig } from '../data/registry.ts';
 import { useBackend } from '../engine/backend.ts';
 import { Rng } from '../engine/rng.ts';
 import { shardGradients } from './gradients.ts';
@@ -10,7 +10,7 @@ import type { GradientRequest, GradientWorkerData } from './worker-pool.ts';
 // One data-parallel replica: reads the shared weights, computes its slice's gradients into shared memory.
 const { config, params, grads } = workerData as GradientWorkerData;
 await useBackend(config.backend);
-const data = createDataset(config.dataset, config.variant);
+const data = datasetOfConfig(config);
 const model = buildModel(config, data, new Rng(config.seed));
 const store = new ParameterStore(model, params as SharedArrayBuffer);
 const gradients = new Float32Array(grads);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { GroundTruthData } from '../data/ground-truth.ts';
-import { createDataset } from '../data/registry.ts';
+import { datasetOfConfig } from '../data/registry.ts';
 import { type BackendName, useBackend } from '../engine/backend.ts';
 import { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
@@ -30,7 +30,7 @@ export async function loadRun(
 ): Promise<{ config: TrainConfig; model: Model; data: GroundTruthData }> {
   const config = await loadRunConfig(runDir);
   await useBackend(backend ?? config.backend);
-  const data = createDataset(config.dataset, config.variant);
+  const data = datasetOfConfig(config);
   const model = buildModel(config, data, new Rng(config.seed));
   await readCheckpoint(runDir, model);
   return { config, model, data };

@@ -1,6 +1,7 @@
 import type { GroundTruthData } from '../data/ground-truth.ts';
-import { createDataset } from '../data/registry.ts';
+import { datasetOfConfig, observationCount } from '../data/registry.ts';
 import { Rng } from '../engine/rng.ts';
+import { InputError } from '../io/input-error.ts';
 import type { Model } from '../models/model.ts';
 import { modelEntry } from '../models/registry.ts';
 import { buildVaeNets } from '../nets/registry.ts';
@@ -27,7 +28,7 @@ export interface Session {
 /** Builds a run from its resolved config; the same config always builds the same initial state. */
 export function buildSession(config: TrainConfig): Session {
   const rng = new Rng(config.seed);
-  const data = createDataset(config.dataset, config.variant);
+  const data = datasetOfConfig(config);
   const model = buildModel(config, data, rng);
   const store = new ParameterStore(model);
   const objectives = model.objectives.map((o) => {
@@ -46,6 +47,12 @@ export function buildSession(config: TrainConfig): Session {
 export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng): Model {
   const entry = modelEntry(config.model);
   const discreteSizes = entry.discreteSizes?.(config.modelOptions) ?? [];
+  const [height, width] = data.observationShape;
+  if (config.architecture === 'conv64' && (height !== 64 || width !== 64)) {
+    throw new InputError(
+      `dataset ${data.name} has ${height}x${width} images, the conv64 nets need 64x64: train it with architecture mlp (--set architecture=mlp)`,
+    );
+  }
   const nets = buildVaeNets(
     {
       architecture: config.architecture,
@@ -64,7 +71,7 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
     beta2: config.adamBeta2,
     epsilon: config.adamEpsilon,
   };
-  const datasetSize = data.factorSizes.reduce((a, b) => a * b, 1);
+  const datasetSize = observationCount(data);
   const build = { nets, latentDim: config.latentDim, optimizer, rng, datasetSize };
   return entry.create(build, config.modelOptions);
 }
