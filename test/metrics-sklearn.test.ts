@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
 import { writeNpy } from '../src/io/npy.ts';
-import { fitBoostedTrees, predictBoostedTrees } from '../src/metrics/boosted-trees.ts';
+import {
+  featureImportances,
+  fitGradientBoosting,
+  predictGradientBoosting,
+} from '../src/metrics/gradient-boosting.ts';
 import { fitLinearSvm, predictLinearSvm } from '../src/metrics/linear-svm.ts';
 import { fitLogistic, predictProbabilities } from '../src/metrics/logistic-regression.ts';
 import { migFromSample } from '../src/metrics/mig.ts';
@@ -127,15 +131,15 @@ print(json.dumps(out))`);
         [2, 2e-3],
         [20, 3e-3],
       ]) {
-        const model = fitBoostedTrees(x.subarray(0, 1800), target.subarray(0, 600), 3, { stages });
+        const model = fitGradientBoosting(x.subarray(0, 1800), target.subarray(0, 600), 3, { stages });
         const importances = ref[`${name}${stages}_imp`] as number[];
-        model.importances.forEach((v, f) => {
+        featureImportances(model).forEach((v, f) => {
           assert.ok(
             Math.abs(v - importances[f]) < tolerance,
             `${name}${stages} importance ${f}: ${v} vs ${importances[f]}`,
           );
         });
-        const predicted = predictBoostedTrees(model, x.subarray(1800), n - 600);
+        const predicted = predictGradientBoosting(model, x.subarray(1800), n - 600);
         const disagree = predicted.filter(
           (p, i) => p !== (ref[`${name}${stages}_pred`] as number[])[i],
         ).length;

@@ -1,6 +1,11 @@
 import type { Rng } from '../engine/rng.ts';
-import { type BoostingOptions, fitBoostedTrees, predictBoostedTrees } from './boosted-trees.ts';
 import type { CodeBatch, CodeSource } from './code-source.ts';
+import {
+  featureImportances,
+  fitGradientBoosting,
+  type GradientBoostingOptions,
+  predictGradientBoosting,
+} from './gradient-boosting.ts';
 import { column } from './representation.ts';
 
 /**
@@ -8,6 +13,10 @@ import { column } from './representation.ts';
  * per factor on the codes; R[code][factor] = its feature importances. Disentanglement = Σ_i ρ_i (1 − H_K(P_i))
  * with P_i the row i of R normalised, K the number of factors, ρ_i the row's share of R; completeness
  * likewise per factor (base = number of codes); informativeness = the classifiers' train/test accuracy.
+ * The classifier is scikit-learn's `GradientBoostingClassifier()` (gradient-boosting.ts). Where several codes
+ * split a node equally well (identical or sign-flipped codes, tiny nodes) scikit-learn draws one at random
+ * (disentanglement_lib sets no seed); we share the importance between them instead, so R, D, C and the train
+ * accuracy do not depend on the order of the codes.
  */
 export interface DciOptions {
   numTrain: number;
@@ -57,19 +66,19 @@ export function dciFromSamples(
   test: CodeBatch,
   dim: number,
   numFactors: number,
-  options: Partial<BoostingOptions> = {},
+  options: Partial<GradientBoostingOptions> = {},
 ): DciResult {
   const importance = Array.from({ length: dim }, () => new Array<number>(numFactors).fill(0));
   let informativenessTrain = 0;
   let informativenessTest = 0;
   for (let f = 0; f < numFactors; f++) {
     const labels = column(train.factors, train.n, numFactors, f);
-    const model = fitBoostedTrees(train.codes, labels, dim, options);
-    model.importances.forEach((v, d) => {
+    const model = fitGradientBoosting(train.codes, labels, dim, options);
+    featureImportances(model).forEach((v, d) => {
       importance[d][f] = Math.abs(v);
     });
     const accuracy = (batch: CodeBatch) => {
-      const predicted = predictBoostedTrees(model, batch.codes, batch.n);
+      const predicted = predictGradientBoosting(model, batch.codes, batch.n);
       let correct = 0;
       for (let i = 0; i < batch.n; i++) if (predicted[i] === batch.factors[i * numFactors + f]) correct++;
       return correct / batch.n;
