@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { writeDSpritesNpz } from '../data/dsprites-npz.ts';
+import { speechCommand } from '../data/speech/command.ts';
 import { UsageError } from './errors.ts';
 
 export function register(program: Command): void {
@@ -37,16 +38,18 @@ export function register(program: Command): void {
       const mb = (statSync(out).size / 1e6).toFixed(1);
       process.stderr.write(`wrote ${out} (${mb} MB) in ${Math.round((Date.now() - began) / 1000)} s\n`);
     });
+  speechCommand(data, (label, unit) => createImageProgress(label, process.stderr, unit));
 }
 
 /** A bar on a terminal; elsewhere (logs, CI) a line every few seconds, e.g. "dsprites: 1000/5000 images (20%), ETA 40 s". */
 function createImageProgress(
   label: string,
   stream: NodeJS.WriteStream = process.stderr,
+  unit = 'images',
 ): { update: (done: number, total: number) => void; stop: () => void } {
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {value}/{total} images | ETA {eta_formatted}`, stream, hideCursor: true },
+      { format: `${label} [{bar}] {value}/{total} ${unit} | ETA {eta_formatted}`, stream, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
@@ -68,7 +71,7 @@ function createImageProgress(
       last = now;
       const eta = done > 0 ? Math.round(((now - began) / 1000) * ((total - done) / done)) : 0;
       stream.write(
-        `${label}: ${done}/${total} images (${Math.floor((100 * done) / total)}%), ETA ${eta} s\n`,
+        `${label}: ${done}/${total} ${unit} (${Math.floor((100 * done) / total)}%), ETA ${eta} s\n`,
       );
     },
     stop: () => {},

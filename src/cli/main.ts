@@ -18,6 +18,9 @@ const subcommands: Array<() => Promise<{ register(program: Command): void }>> = 
   () => import('./sweep.ts'),
   () => import('./worker.ts'),
   () => import('./aggregate.ts'),
+  () => import('./serve.ts'),
+  () => import('./train-fhvae.ts'),
+  () => import('./fhvae-table.ts'),
 ];
 for (const load of subcommands) (await load()).register(program);
 
