@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { PNG } from 'pngjs';
 import { spearman } from '../src/sweep/aggregate.ts';
 import { dlibUnsupervisedSpec, expandSweep, gridPoints, parseSweepSpec } from '../src/sweep/spec.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
@@ -90,8 +91,13 @@ describe('untangle sweep (local) and aggregate', () => {
       'dip-vae-i',
       'dip-vae-i',
     ]);
-    for (const plot of ['mig.svg', 'sap.svg', 'rank-correlation.svg']) {
-      assert.match(readFileSync(join(out, 'plots', plot), 'utf8'), /^<svg/);
+    for (const plot of ['mig', 'sap', 'rank-correlation']) {
+      const svg = readFileSync(join(out, 'plots', `${plot}.svg`), 'utf8');
+      assert.match(svg, /^<svg/);
+      // the PNG is the SVG rasterised at twice its size, and not blank
+      const png = PNG.sync.read(readFileSync(join(out, 'plots', `${plot}.png`)));
+      assert.equal(png.width, 2 * Number(/width="(\d+(?:\.\d+)?)"/.exec(svg)![1]));
+      assert.ok(new Set(png.data).size > 2, `${plot}.png has drawing on it`);
     }
     assert.ok(existsSync(join(out, 'runs', table.rows[0].id, 'metrics.json')));
   });

@@ -69,6 +69,13 @@ export function register(program: Command): void {
     .argument('<dir>')
     .argument('<id>')
     .action(async (dir: string, id: string) => {
+      // started by a pool or a queue worker: if that parent dies (kill -9), stop too, so no orphan keeps
+      // writing the run while another worker resumes it
+      if (process.connected) {
+        process.once('disconnect', () => process.exit(1));
+        // the channel alone must not keep this process alive once the job is done
+        process.channel?.unref();
+      }
       const job = readSweepFile(dir).jobs.find((j) => j.id === id);
       if (!job) throw new UsageError(`${dir}: no job ${id} in its sweep.json`);
       await runJob(dir, job);

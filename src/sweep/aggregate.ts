@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as vegaLite from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { svgToPng, vegaLiteToSvg } from '../viz/vega-render.ts';
 import type { JobResult } from './run-job.ts';
 
 /** One row per finished job: id, model, dataset, seed, swept values, headline metrics. */
@@ -75,18 +75,18 @@ export function spearman(a: number[], b: number[]): number {
   return sab / Math.sqrt(saa * sbb);
 }
 
-async function renderSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
-}
-
-/** results.csv, results.json and plots/*.svg in the sweep folder; returns the files written. */
+/** results.csv, results.json and plots/*.svg + .png in the sweep folder; returns the files written. */
 export async function aggregate(sweepDir: string): Promise<string[]> {
   const table = readResults(sweepDir);
   const written: string[] = [];
-  const write = async (name: string, text: string) => {
+  const write = async (name: string, text: string | Uint8Array) => {
     await writeFileAtomic(join(sweepDir, name), text);
     written.push(join(sweepDir, name));
+  };
+  const writePlot = async (name: string, spec: vegaLite.TopLevelSpec) => {
+    const svg = await vegaLiteToSvg(spec);
+    await write(join('plots', `${name}.svg`), svg);
+    await write(join('plots', `${name}.png`), svgToPng(svg));
   };
   await write('results.csv', toCsv(table));
   await write('results.json', `${JSON.stringify(table, null, 2)}\n`);
@@ -101,7 +101,7 @@ export async function aggregate(sweepDir: string): Promise<string[]> {
     ...r.headline,
   }));
   for (const metric of table.metrics) {
-    const svg = await renderSvg({
+    await writePlot(metric, {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       title: metric,
       data: { values: points },
@@ -117,7 +117,6 @@ export async function aggregate(sweepDir: string): Promise<string[]> {
       },
       resolve: { scale: { x: 'independent' } },
     } as vegaLite.TopLevelSpec);
-    await write(join('plots', `${metric}.svg`), svg);
   }
   // rank correlation between metrics across all jobs
   const cells = table.metrics.flatMap((a) =>
@@ -131,7 +130,7 @@ export async function aggregate(sweepDir: string): Promise<string[]> {
     }),
   );
   await write('rank-correlation.json', `${JSON.stringify(cells, null, 2)}\n`);
-  const heatmap = await renderSvg({
+  await writePlot('rank-correlation', {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: 'Spearman rank correlation between metrics',
     data: { values: cells },
@@ -156,6 +155,5 @@ export async function aggregate(sweepDir: string): Promise<string[]> {
       },
     ],
   } as vegaLite.TopLevelSpec);
-  await write(join('plots', 'rank-correlation.svg'), heatmap);
   return written;
 }

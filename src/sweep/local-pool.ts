@@ -13,11 +13,12 @@ const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 
 export async function spawnJob(sweepDir: string, id: string): Promise<number> {
   await mkdir(join(sweepDir, 'logs'), { recursive: true });
   const log = createWriteStream(join(sweepDir, 'logs', `${id}.log`), { flags: 'a' });
+  // the IPC channel lets the job die with its parent (see `sweep-job`)
   const child = spawn(process.execPath, [CLI, 'sweep-job', sweepDir, id], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
   const code = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)));
   log.end();
   return code;

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { InputError } from '../io/input-error.ts';
-import { readResult, runJob } from './run-job.ts';
+import { spawnJob } from './local-pool.ts';
+import { readResult } from './run-job.ts';
 import type { SweepJob } from './spec.ts';
 import { readSweepFile } from './sweep-file.ts';
 import { sweepProgress } from './sweep-progress.ts';
@@ -33,7 +34,7 @@ export function redisConnection(url: string): Redis {
 
 /**
  * Enqueues the unfinished jobs (the job id is the BullMQ job id, so re-submitting adds nothing twice) and
- * waits until every job has a result or has failed all its attempts. Workers run `runJob`, which writes
+ * waits until every job has a result or has failed all its attempts. Workers run each job (`runJob`), which writes
  * the result file once; a stalled job (its worker died) goes back to the queue and resumes from its
  * checkpoint on another worker.
  */
@@ -94,15 +95,20 @@ export async function enqueueAndWait(
   return failed;
 }
 
-/** Takes jobs from the queue until stopped; each job runs in this process (dying with it). */
+/**
+ * Takes jobs from the queue until stopped. Each job runs in a child process tied to this one (it exits if
+ * this worker dies), so this process's event loop stays free to renew the job's lock however long the job
+ * computes.
+ */
 export function startWorker(url: string, { concurrency = 1, lockDuration = 30_000 } = {}): Worker {
   const worker = new Worker(
     QUEUE_NAME,
     async (job) => {
       const { sweepDir, id } = job.data as { sweepDir: string; id: string };
-      const spec = readSweepFile(sweepDir).jobs.find((j) => j.id === id);
-      if (!spec) throw new Error(`${sweepDir}: no job ${id}`);
-      await runJob(sweepDir, spec);
+      if (!readSweepFile(sweepDir).jobs.some((j) => j.id === id))
+        throw new Error(`${sweepDir}: no job ${id}`);
+      const code = await spawnJob(sweepDir, id);
+      if (code !== 0) throw new Error(`job ${id} exited with ${code}: see ${sweepDir}/logs/${id}.log`);
       return id;
     },
     {

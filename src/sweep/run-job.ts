@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { link, mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { tempPathFor, writeFileAtomic } from '../io/atomic.ts';
 import { evaluateRun } from '../metrics/evaluate-run.ts';
 import { parseMetricSettings } from '../metrics/suite.ts';
 import { CONFIG_FILE } from '../train/load-run.ts';
@@ -38,7 +38,8 @@ export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult
   if (done) return done;
   const started = performance.now();
   const runDir = runDirOf(sweepDir, job.id);
-  const resume = existsSync(join(runDir, 'checkpoint', 'state.json'));
+  // checkpoint.old is what a process killed between the checkpoint's two renames leaves (still valid)
+  const resume = ['checkpoint', 'checkpoint.old'].some((c) => existsSync(join(runDir, c, 'state.json')));
   if (!resume) {
     // a run killed before its first checkpoint left nothing to resume: start it clean
     await rm(runDir, { recursive: true, force: true });
@@ -64,6 +65,19 @@ export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult
     runDir: join('runs', job.id),
   };
   await mkdir(join(sweepDir, 'results'), { recursive: true });
-  await writeFileAtomic(resultPathOf(sweepDir, job.id), `${JSON.stringify(result, null, 2)}\n`);
-  return result;
+  await writeResultOnce(resultPathOf(sweepDir, job.id), `${JSON.stringify(result, null, 2)}\n`);
+  return readResult(sweepDir, job.id)!;
+}
+
+/** Writes a complete file at `path` unless one is there already: the first finisher records the job. */
+async function writeResultOnce(path: string, text: string): Promise<void> {
+  const temp = tempPathFor(path);
+  await writeFile(temp, text);
+  try {
+    await link(temp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(temp);
+  }
 }

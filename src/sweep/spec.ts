@@ -108,8 +108,10 @@ export function expandSweep(spec: SweepSpec, source = 'sweep spec'): SweepJob[] 
               `${source}: ${model} ${canonicalJson(hyperparameters)}: ${(err as Error).message}`,
             );
           }
+          // how a job runs (threads, backend) is not what it computes: left out of its id
+          const what = { ...config, threads: undefined, backend: undefined };
           const id = createHash('sha256')
-            .update(canonicalJson({ config, metrics }))
+            .update(canonicalJson({ config: what, metrics }))
             .digest('hex')
             .slice(0, 12);
           jobs.push({ id, config, hyperparameters, metrics });
