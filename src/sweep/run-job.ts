@@ -46,13 +46,16 @@ export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult
     await mkdir(runDir, { recursive: true });
     await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(job.config, null, 2)}\n`);
   }
-  await runTraining(job.config, runDir, resume, { progress: false });
+  // the job's stderr is its log (DIR/logs/ID.log): plain progress lines, then one line per metric
+  await runTraining(job.config, runDir, resume);
   const report = await evaluateRun(runDir, {
     metrics: job.metrics.names,
     kinds: job.metrics.codes,
     seed: job.config.seed,
     overrides: parseMetricSettings(job.metrics.settings, job.metrics.names),
     posterior: true,
+    onMetric: (kind, name, run) =>
+      process.stderr.write(`${job.id}: ${name} on ${kind} codes in ${run.seconds.toFixed(1)} s\n`),
   });
   const result: JobResult = {
     id: job.id,
