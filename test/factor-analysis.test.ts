@@ -118,3 +118,121 @@ describe('untangle factor-analysis', () => {
     }
   });
 });
+
+describe('reconstruction error of factor analysis against a VAE', () => {
+  test('squared error and Bernoulli cross-entropy of a tiny case, by hand', async () => {
+    const { reconstructionError } = await import('../src/metrics/reconstruction-error.ts');
+    const e = reconstructionError([0, 1, 0.5, 1], [0.1, 0.8, 0.5, 1.2], 2, 2);
+    // squares 0.01 + 0.04 + 0 + 0.04; cross-entropies −log 0.9, −log 0.8, log 2, −log(1 − 1e-6) (clipped)
+    assert.ok(Math.abs(e.meanSquaredErrorPerPixel - 0.09 / 4) < 1e-12, `${e.meanSquaredErrorPerPixel}`);
+    assert.ok(Math.abs(e.squaredErrorPerImage - 0.09 / 2) < 1e-12, `${e.squaredErrorPerImage}`);
+    const ce = (-Math.log(0.9) - Math.log(0.8) + Math.log(2) - Math.log(1 - 1e-6)) / 2;
+    assert.ok(
+      Math.abs(e.bernoulliCrossEntropyPerImage - ce) < 1e-12,
+      `${e.bernoulliCrossEntropyPerImage} vs ${ce}`,
+    );
+    assert.throws(() => reconstructionError([0, 1], [0], 1, 2), /needs 2 of each/);
+  });
+
+  test('`--compare RUN` measures both models on the same digits, as an independent computation does', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const tf = await import('@tensorflow/tfjs-core');
+    const { sampleBatch } = await import('../src/data/ground-truth.ts');
+    const { readNpy } = await import('../src/io/npy.ts');
+    const { loadRun } = await import('../src/train/load-run.ts');
+    const { tempDir, untangle } = await import('./helpers/cli.ts');
+    const dir = tempDir('fa-compare');
+    const run = join(dir, 'vae');
+    const trained = untangle([
+      ...['train', '--model', 'vae', '--preset', 'lecture-mnist', '--steps', '10', '--threads', '1'],
+      ...['--set', 'batchSize=32', '--out', run],
+    ]);
+    assert.equal(trained.status, 0, trained.stderr);
+    const out = join(dir, 'fa');
+    const [points, testPoints, seed] = [200, 30, 4];
+    const result = untangle([
+      ...['factor-analysis', '--compare', run, '--points', `${points}`, '--test-points', `${testPoints}`],
+      ...['--iterations', '5', '--seed', `${seed}`, '--out', out],
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /factor-analysis +[\d.]+ +[\d.]+ +[\d.]+\nvae +[\d.]+/);
+    const summary = JSON.parse(readFileSync(join(out, 'factor-analysis.json'), 'utf8'));
+    assert.equal(summary.factors, 2, 'as many factors as the run has latent dims');
+    assert.equal(summary.comparison.testPoints, testPoints);
+
+    // the same test digits: the sample, then the d·k draws of the initial loadings, then the test sample
+    const { model: vae, data } = await loadRun(run);
+    const d = 784;
+    const rng = new Rng(seed);
+    sampleBatch(data, points, rng);
+    for (let i = 0; i < d * 2; i++) rng.normal();
+    const { x } = sampleBatch(data, testPoints, rng);
+
+    // FA: E[z|x] = Wᵀ (W Wᵀ + Ψ)⁻¹ (x − μ), the direct form (the command uses Woodbury's)
+    const w = readNpy(join(out, 'loadings.npy')).data as Float64Array;
+    const psi = readNpy(join(out, 'noise.npy')).data as Float64Array;
+    const mu = readNpy(join(out, 'mean.npy')).data as Float64Array;
+    const cov = new Float64Array(d * d);
+    for (let a = 0; a < d; a++) {
+      for (let b = 0; b < d; b++) cov[a * d + b] = w[a * 2] * w[b * 2] + w[a * 2 + 1] * w[b * 2 + 1];
+      cov[a * d + a] += psi[a];
+    }
+    const inverse = invert(cov, d);
+    let faSquared = 0;
+    let vaeSquared = 0;
+    const vaeRecon = tf.tidy(
+      () => vae.decode(vae.encode(tf.tensor4d(x, [testPoints, 28, 28, 1])).mean).dataSync() as Float32Array,
+    );
+    for (let i = 0; i < testPoints; i++) {
+      const centred = Float64Array.from({ length: d }, (_, a) => x[i * d + a] - mu[a]);
+      const solved = new Float64Array(d);
+      for (let a = 0; a < d; a++) {
+        let s = 0;
+        for (let b = 0; b < d; b++) s += inverse[a * d + b] * centred[b];
+        solved[a] = s;
+      }
+      const z = [0, 1].map((f) => solved.reduce((s, v, a) => s + w[a * 2 + f] * v, 0));
+      for (let a = 0; a < d; a++) {
+        faSquared += (mu[a] + w[a * 2] * z[0] + w[a * 2 + 1] * z[1] - x[i * d + a]) ** 2;
+        vaeSquared += (vaeRecon[i * d + a] - x[i * d + a]) ** 2;
+      }
+    }
+    const { factorAnalysis, vae: vaeError } = summary.comparison;
+    const near = (a: number, b: number, what: string) =>
+      assert.ok(Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)), `${what}: ${a}, independently ${b}`);
+    near(factorAnalysis.squaredErrorPerImage, faSquared / testPoints, 'FA squared error per image');
+    near(factorAnalysis.meanSquaredErrorPerPixel, faSquared / (testPoints * d), 'FA squared error per pixel');
+    near(vaeError.squaredErrorPerImage, vaeSquared / testPoints, 'VAE squared error per image');
+  });
+
+  test('refuses a missing run and a latent size other than the run’s, in one line', async () => {
+    const { join } = await import('node:path');
+    const { tempDir, untangle } = await import('./helpers/cli.ts');
+    const dir = tempDir('fa-bad');
+    const missing = untangle(['factor-analysis', '--compare', join(dir, 'none'), '--out', join(dir, 'out')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /^untangle: .*none is not a run folder: it has no readable config\.json\n$/);
+    const run = join(dir, 'vae');
+    const trained = untangle([
+      ...['train', '--model', 'vae', '--preset', 'lecture-mnist', '--steps', '1', '--threads', '1'],
+      ...['--set', 'batchSize=8', '--out', run],
+    ]);
+    assert.equal(trained.status, 0, trained.stderr);
+    const wrong = untangle([
+      'factor-analysis',
+      '--compare',
+      run,
+      '--factors',
+      '5',
+      '--out',
+      join(dir, 'out'),
+    ]);
+    assert.equal(wrong.status, 2);
+    assert.match(
+      wrong.stderr,
+      /^untangle: --factors 5: the run .* has 2 latent dims, compare with as many factors/,
+    );
+    assert.equal(wrong.stderr.trim().split('\n').length, 1);
+  });
+});

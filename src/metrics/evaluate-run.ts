@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GroundTruthData } from '../data/ground-truth.ts';
+import { isSplitImageData } from '../data/held-out.ts';
 import type { BackendName } from '../engine/backend.ts';
 import type { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { Model } from '../models/model.ts';
 import { loadRun } from '../train/load-run.ts';
 import { clusterAccuracy } from './cluster-accuracy.ts';
+import { type HeldOutReport, heldOutReport } from './code-predictability.ts';
 import { groundTruthSource, posteriorCacheFor } from './code-source.ts';
 import { posteriorStats } from './posterior-stats.ts';
 import type { CodeKind, PosteriorEncoder } from './representation.ts';
@@ -28,6 +30,8 @@ export interface MetricsReport {
   posterior?: ReturnType<typeof posteriorStats>;
   /** models with discrete latents: unsupervised accuracy of each latent's argmax against a factor */
   discrete?: DiscreteAccuracy[];
+  /** data with a held-out split (mnist-semi, mnist-sensitive): factors read off the codes, classifier accuracy */
+  heldOut?: HeldOutReport;
 }
 
 export interface DiscreteAccuracy {
@@ -94,10 +98,18 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions): Pro
   if (options.posterior)
     report.posterior = posteriorStats(data, encoder, metricRng(options.seed, 'posterior'));
   if (model.discrete) report.discrete = discreteAccuracy(model, data, metricRng(options.seed, 'discrete'));
+  if (isSplitImageData(data)) report.heldOut = heldOutReport(model, data);
   report.headline = {
     ...headlines(report.codes.mean ?? {}),
     ...(report.posterior ? { 'active-units': report.posterior.activeUnits } : {}),
     ...(report.discrete ? { 'discrete-accuracy': report.discrete[0].accuracy } : {}),
+    ...(report.heldOut?.classifier ? { 'classifier-accuracy': report.heldOut.classifier.accuracy } : {}),
+    ...Object.fromEntries(
+      Object.entries(report.heldOut?.codePredictability ?? {}).map(([f, p]) => [
+        `${f}-predictability`,
+        p.accuracy,
+      ]),
+    ),
   };
   await writeFileAtomic(join(runDir, METRICS_FILE), `${JSON.stringify(report, null, 2)}\n`);
   return report;

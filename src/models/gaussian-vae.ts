@@ -72,6 +72,8 @@ export interface ModelBuild {
   rng: Rng;
   /** number of distinct observations, for estimators of the aggregate posterior (β-TCVAE) */
   datasetSize: number;
+  /** the training data's factor names and sizes, for losses that read the batch's factors (ctx.factors) */
+  factors?: { names: readonly string[]; sizes: readonly number[] };
 }
 
 /** The encoder and decoder weights: what the VAE objective of every model optimises. */

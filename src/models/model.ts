@@ -10,6 +10,11 @@ export interface StepContext {
   uniform(shape: number[]): tf.Tensor;
   /** A uniformly random permutation of 0..n-1 (a fresh one per call), drawn for the whole batch. */
   permutation(n: number): Int32Array;
+  /**
+   * The ground-truth factors of this slice's examples, row-major [n, numFactors] in the data's factor
+   * order (labels, a sensitive attribute): drawn with the batch, split with it across workers.
+   */
+  factors?: Int32Array;
 }
 
 export interface LossOutput {
@@ -51,6 +56,20 @@ export interface Model {
   decode(z: tf.Tensor2D): tf.Tensor4D;
   /** the discrete latents of a model that has some (JointVAE, CascadeVAE) */
   discrete?: DiscreteLatents;
+  /** a factor of the data the decoder is conditioned on (the semi-supervised VAE's y, the fair VAE's s) */
+  conditional?: ConditionalFactor;
+}
+
+/** p(x | z, f) for a factor f the model is told in training; pictures hold f fixed across a row. */
+export interface ConditionalFactor {
+  /** the data's factor name, e.g. `label` or `s` */
+  factor: string;
+  /** its number of values */
+  size: number;
+  /** decoded images of codes z [n, latentDim] with f given as one-hot rows [n, size] */
+  decode(z: tf.Tensor2D, oneHot: tf.Tensor2D): tf.Tensor4D;
+  /** q(f | x) [n, size], when the model infers f (the semi-supervised VAE's classifier) */
+  infer?(x: tf.Tensor4D): tf.Tensor2D;
 }
 
 export interface DiscreteLatents {

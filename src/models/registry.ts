@@ -6,9 +6,11 @@ import { betaVaeOptions, createBetaVae } from './beta-vae.ts';
 import { cascadeVaeOptions, createCascadeVae } from './cascade-vae.ts';
 import { createDipVae, dipVaeOptions } from './dip-vae.ts';
 import { createFactorVae, factorVaeOptions } from './factor-vae.ts';
+import { createFairVae, fairVaeOptions } from './fair-vae.ts';
 import type { ModelBuild } from './gaussian-vae.ts';
 import { createJointVae, jointVaeOptions } from './joint-vae.ts';
 import type { Model } from './model.ts';
+import { createSemiSupervisedVae, semiSupervisedVaeOptions } from './semi-supervised-vae.ts';
 import { createVae, vaeOptions } from './vae.ts';
 
 export interface ModelEntry {
@@ -82,6 +84,23 @@ export const MODELS: Record<string, ModelEntry> = {
     dlibSweep: {},
     create: (build, options) => createCascadeVae(build, cascadeVaeOptions.parse(options)),
     discreteSizes: (options) => [cascadeVaeOptions.parse(options).categories],
+    encodesDiscrete: false,
+  },
+  'semi-supervised-vae': {
+    description:
+      'semi-supervised VAE M2 (Kingma et al. 2014): style z and class y, labels observed for some examples (mnist-semi)',
+    options: semiSupervisedVaeOptions,
+    dlibSweep: {},
+    create: (build, options) => createSemiSupervisedVae(build, semiSupervisedVaeOptions.parse(options)),
+    discreteSizes: (options) => [semiSupervisedVaeOptions.parse(options).classes],
+  },
+  'fair-vae': {
+    description:
+      "fair VAE (Louizos et al. 2016, VFAE): decoder told a sensitive s, β·MMD between the groups' codes (mnist-sensitive)",
+    options: fairVaeOptions,
+    dlibSweep: {},
+    create: (build, options) => createFairVae(build, fairVaeOptions.parse(options)),
+    discreteSizes: () => [2],
     encodesDiscrete: false,
   },
 };

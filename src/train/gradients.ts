@@ -19,6 +19,8 @@ export interface BatchSlice {
   shape: [number, number, number, number];
   /** index of this slice's first example in the whole batch (fixes its noise streams) */
   firstExample: number;
+  /** the examples' ground-truth factors, row-major [n, numFactors] (labels for the losses that use them) */
+  factors?: Int32Array;
 }
 
 /** Loss terms and gradients of objective k of the model on one slice of the batch. */
@@ -31,7 +33,7 @@ export function shardGradients(
 ): ShardResult {
   const objective = model.objectives[k];
   const variables = objective.variables();
-  const ctx = stepContext(step, stepSeed, slice.firstExample);
+  const ctx = stepContext(step, stepSeed, slice.firstExample, slice.factors);
   const x = tf.tensor4d(slice.x, slice.shape);
   let terms: Record<string, number> = {};
   let klPerDim: Float32Array | undefined;

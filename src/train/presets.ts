@@ -6,8 +6,10 @@ import { modelEntry } from '../models/registry.ts';
  * - `dlib`: disentanglement_lib's unsupervised study — its training settings and, for the model's
  *   hyperparameter, the value at `--sweep-index` of its sweep (β, γ, C_max, λ_od ...).
  * - `paper`: the dSprites settings each model's own paper reports.
+ * - `lecture-mnist`: the lecture's MNIST VAE — MLP 784-256-64 encoder, latent 2, mirrored Bernoulli
+ *   decoder 64-256-784 (`--set latentDim=50` for the t-SNE/UMAP lecture figure).
  */
-export const PRESET_NAMES = ['dlib', 'paper'] as const;
+export const PRESET_NAMES = ['dlib', 'paper', 'lecture-mnist'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** disentanglement_lib's model.gin training settings, shared by every model of the study. */
@@ -21,6 +23,24 @@ const DLIB_TRAINING = {
   latentDim: 10,
   architecture: 'conv64',
   innerKernel: 2,
+};
+
+/**
+ * The lecture's MNIST VAE (after Kingma & Welling 2014, §5: MLP encoder/decoder, Bernoulli decoder on
+ * grey values read as probabilities, minibatch 100); Adam 1e-3 instead of their Adagrad.
+ */
+const LECTURE_MNIST = {
+  dataset: 'mnist',
+  architecture: 'mlp',
+  hidden: [256, 64],
+  latentDim: 2,
+  batchSize: 100,
+  learningRate: 1e-3,
+  adamBeta1: 0.9,
+  adamBeta2: 0.999,
+  adamEpsilon: 1e-8,
+  steps: 10_000,
+  logEvery: 50,
 };
 
 /** Each paper's dSprites settings (what differs from disentanglement_lib's training). */
@@ -66,6 +86,7 @@ export function presetConfig(name: string, model: string, sweepIndex = 0): Recor
     throw new InputError(`--preset ${name}: unknown preset, expected one of ${PRESET_NAMES.join(', ')}`);
   }
   const entry = modelEntry(model);
+  if (name === 'lecture-mnist') return { ...LECTURE_MNIST, model };
   if (name === 'paper') {
     const paper = PAPER_DSPRITES[model] ?? { config: {} };
     return { ...DLIB_TRAINING, ...paper.config, model };

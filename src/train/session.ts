@@ -72,6 +72,7 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
     epsilon: config.adamEpsilon,
   };
   const datasetSize = observationCount(data);
-  const build = { nets, latentDim: config.latentDim, optimizer, rng, datasetSize };
+  const factors = { names: data.factorNames, sizes: data.factorSizes };
+  const build = { nets, latentDim: config.latentDim, optimizer, rng, datasetSize, factors };
   return entry.create(build, config.modelOptions);
 }

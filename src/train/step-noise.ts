@@ -5,8 +5,14 @@ import type { StepContext } from '../models/model.ts';
 /**
  * Per-example noise for one step: example i of the batch draws from its own stream seeded by
  * (stepSeed, i), so the noise an example gets does not depend on how the batch is split across workers.
+ * `factors` are the slice's ground-truth factor rows, passed through to the loss.
  */
-export function stepContext(step: number, stepSeed: number, firstExample: number): StepContext {
+export function stepContext(
+  step: number,
+  stepSeed: number,
+  firstExample: number,
+  factors?: Int32Array,
+): StepContext {
   const streams = new Map<number, Rng>();
   const stream = (example: number) => {
     let rng = streams.get(example);
@@ -32,6 +38,7 @@ export function stepContext(step: number, stepSeed: number, firstExample: number
   };
   return {
     step,
+    factors,
     permutation(n: number) {
       return Int32Array.from(batchStream.shuffle(Array.from({ length: n }, (_, i) => i)));
     },

@@ -91,13 +91,14 @@ export async function trainStep(
 ): Promise<LogEntry> {
   const { config, data, model, store } = session;
   const [h, w, c] = data.observationShape;
-  const { x } = sampleBatch(data, config.batchSize, rng);
+  const { x, factors } = sampleBatch(data, config.batchSize, rng);
   const stepSeed = rng.nextUint32();
   const entry: LogEntry = { step: step + 1, total: 0 };
   const slice = {
     x,
     shape: [config.batchSize, h, w, c] as [number, number, number, number],
     firstExample: 0,
+    factors,
   };
   for (const [k, objective] of model.objectives.entries()) {
     const result: ShardResult = workers

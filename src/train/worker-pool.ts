@@ -26,9 +26,11 @@ export async function startWorkers(session: Session): Promise<GradientWorkers> {
       const indices = session.objectives[objective].indices;
       const pending = replicas.map(async ({ worker, grads }, i) => {
         const slice = slices[i + 1];
-        worker.postMessage({ objective, step, stepSeed, slice } satisfies GradientRequest, [
-          slice.x.buffer as ArrayBuffer,
-        ]);
+        const transfer = [slice.x.buffer, ...(slice.factors ? [slice.factors.buffer] : [])];
+        worker.postMessage(
+          { objective, step, stepSeed, slice } satisfies GradientRequest,
+          transfer as ArrayBuffer[],
+        );
         const summary = (await nextMessage(worker)) as Omit<ShardResult, 'grads'>;
         const views = indices.map((k) => grads.subarray(store.offsets[k], store.offsets[k] + store.sizes[k]));
         return { ...summary, grads: views };
@@ -77,6 +79,7 @@ function nextMessage(worker: Worker): Promise<unknown> {
 export function splitBatch(batch: BatchSlice, parts: number): BatchSlice[] {
   const [n, h, w, c] = batch.shape;
   const perExample = h * w * c;
+  const factorCount = batch.factors ? batch.factors.length / n : 0;
   return Array.from({ length: parts }, (_, i) => {
     const start = Math.floor((i * n) / parts);
     const end = Math.floor(((i + 1) * n) / parts);
@@ -84,6 +87,7 @@ export function splitBatch(batch: BatchSlice, parts: number): BatchSlice[] {
       x: batch.x.slice(start * perExample, end * perExample),
       shape: [end - start, h, w, c] as [number, number, number, number],
       firstExample: batch.firstExample + start,
+      factors: batch.factors?.slice(start * factorCount, end * factorCount),
     };
   });
 }

@@ -4,8 +4,10 @@ import { type GroundTruthData, sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
 import { gaussianKlPerDim } from '../models/gaussian-vae.ts';
 import type { Model } from '../models/model.ts';
+import { writeClassTraversals } from './class-traversal.ts';
 import { writeGifAtomic } from './gif.ts';
 import { reconstructionGrid, samplesGrid } from './image-grid.ts';
+import { writeLatentPictures } from './latent-pictures.ts';
 import { writePngAtomic } from './png.ts';
 import {
   type Decode,
@@ -46,7 +48,8 @@ function encodeMany(model: Model, x: Float32Array, n: number, shape: readonly [n
 
 /**
  * The pictures people judge a model by, written into the run folder: traversal.png (one row per dim,
- * sorted by KL, columns μ ± 2), traversal.gif, reconstructions.png, samples.png. Draws come from a
+ * sorted by KL, columns μ ± 2), traversal.gif, reconstructions.png, samples.png, and where they fit
+ * latent-grid.png, latent-scatter.svg or latent-map.svg (latent-pictures.ts). Draws come from a
  * stream seeded by the run's seed, so the same run always gets the same pictures.
  */
 export async function writeRunPictures(
@@ -133,6 +136,11 @@ export async function writeRunPictures(
       writePngAtomic(p, samplesGrid({ data: images, shape: [k * 8, ...shape] }, k * 8, 8, grid)),
     );
   }
+  // the lecture's latent pictures: 2-D grid, codes scattered or mapped by class (latent-pictures.ts)
+  written.push(...(await writeLatentPictures(model, data, runDir, seed)));
+  // a decoder told a factor (class y, sensitive s): style traversals with it held fixed, one row per value
+  const seedCode = encoded.means.subarray((seedIndex % n) * latent, ((seedIndex % n) + 1) * latent);
+  written.push(...(await writeClassTraversals(model, seedCode, dims, shape, runDir, { steps, range, grid })));
   return written;
 }
 

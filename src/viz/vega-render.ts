@@ -5,7 +5,11 @@ import * as vegaLite from 'vega-lite';
 /** A vega-lite chart rendered headless to SVG text (no browser, no canvas). */
 export async function vegaLiteToSvg(spec: vegaLite.TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
-  return view.toSVG();
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
 }
 
 /** The SVG rasterised to PNG at `scale` (2: sharp on high-density screens), with the system's fonts. */
