@@ -53,6 +53,16 @@ export function register(program: Command): void {
             `discrete latent ${d.latent} vs ${d.factor}: accuracy ${d.accuracy.toFixed(4)} (chance ${d.chance.toFixed(3)})\n`,
           );
         }
+        const held = report.heldOut;
+        if (held) {
+          const line = (what: string, p: { accuracy: number; chance: number }) =>
+            process.stdout.write(
+              `${what}: held-out accuracy ${p.accuracy.toFixed(4)} (most common value ${p.chance.toFixed(3)})\n`,
+            );
+          if (held.classifier) line(`${held.classifier.factor} by the model's own q(y|x)`, held.classifier);
+          for (const [factor, p] of Object.entries(held.codePredictability))
+            line(`${factor} from the mean code (logistic regression)`, p);
+        }
       }
     });
 }

@@ -97,8 +97,10 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions): Pro
   }
   if (options.posterior)
     report.posterior = posteriorStats(data, encoder, metricRng(options.seed, 'posterior'));
-  if (model.discrete) report.discrete = discreteAccuracy(model, data, metricRng(options.seed, 'discrete'));
+  // data with a held-out split is scored on it (heldOut), not on images training saw
   if (isSplitImageData(data)) report.heldOut = heldOutReport(model, data);
+  else if (model.discrete)
+    report.discrete = discreteAccuracy(model, data, metricRng(options.seed, 'discrete'));
   report.headline = {
     ...headlines(report.codes.mean ?? {}),
     ...(report.posterior ? { 'active-units': report.posterior.activeUnits } : {}),
