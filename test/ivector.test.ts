@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpeechCorpus, Utterance } from '../src/data/speech/corpus.ts';
 import { Rng } from '../src/engine/rng.ts';
-import { applyLda, fitLda, symmetricEigen } from '../src/metrics/speaker-lda.ts';
+import { symmetricEigen } from '../src/metrics/linear-algebra.ts';
+import { applyLda, fitLda } from '../src/metrics/speaker-lda.ts';
 import { cosineTrials, eer, equalErrorRate, lda } from '../src/metrics/speaker-verification.ts';
 import {
   baumWelch,
