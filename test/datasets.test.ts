@@ -700,33 +700,42 @@ describe('your own images', () => {
 });
 
 describe('untangle train on the new datasets', () => {
-  it('trains a β-VAE with mlp nets on mnist for 2 steps', () => {
-    const out = join(tempDir('mnist-run'), 'run');
-    const run = untangle([
-      'train',
-      '--dataset',
-      'mnist',
-      '--set',
-      'architecture=mlp',
-      '--steps',
-      '2',
-      '--threads',
-      '1',
-      '--out',
-      out,
-    ]);
-    assert.equal(run.status, 0, run.stderr);
-    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    assert.equal(config.dataset, 'mnist');
-    assert.equal(config.model, 'beta-vae');
-    const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    assert.equal(log.at(-1).step, 2);
-    assert.ok(Number.isFinite(log.at(-1).total) && log.at(-1).total > 0);
-    assert.ok(existsSync(join(out, 'reconstructions.png')));
-  });
+  const fashionInstalled = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
+  for (const [dataset, architecture, skip] of [
+    ['mnist', 'mlp', false],
+    ['fashion-mnist', 'mlp', fashionInstalled ? false : 'dataset-fashion-mnist is not installed'],
+    ['shapes3d', 'conv64', false],
+  ] as const) {
+    it(`trains a β-VAE with ${architecture} nets on ${dataset} for 2 steps`, { skip }, () => {
+      const out = join(tempDir(`${dataset}-run`), 'run');
+      const run = untangle([
+        'train',
+        '--dataset',
+        dataset,
+        '--set',
+        `architecture=${architecture}`,
+        '--set',
+        'batchSize=8',
+        '--steps',
+        '2',
+        '--threads',
+        '1',
+        '--out',
+        out,
+      ]);
+      assert.equal(run.status, 0, run.stderr);
+      const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+      assert.equal(config.dataset, dataset);
+      assert.equal(config.model, 'beta-vae');
+      const log = readFileSync(join(out, 'log.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.equal(log.at(-1).step, 2);
+      assert.ok(Number.isFinite(log.at(-1).total) && log.at(-1).total > 0);
+      assert.ok(existsSync(join(out, 'reconstructions.png')));
+    });
+  }
 
   it('says conv64 needs 64x64 images, and reads --data-path relative to the working folder', () => {
     const dir = tempDir('images-run');
