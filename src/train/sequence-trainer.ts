@@ -20,6 +20,7 @@ import { ParameterStore } from './parameters.ts';
 import { createProgress } from './progress.ts';
 import { stepContext } from './step-noise.ts';
 import { LOG_FILE, type LogEntry, NonFiniteLossError, readLog } from './trainer.ts';
+import { nextMessage } from './worker-pool.ts';
 
 /**
  * Training of sequence models (the FHVAE) on a speech corpus. The image trainer (trainer.ts) draws
@@ -390,14 +391,14 @@ async function startSequenceWorkers(session: SequenceSession): Promise<SequenceW
     const worker = new Worker(boot, { eval: true, workerData: data });
     return { worker, grads: new Float32Array(grads) };
   });
-  await Promise.all(replicas.map((r) => nextMessage(r.worker)));
+  await Promise.all(replicas.map((r) => nextMessage(r.worker, 'FHVAE gradient worker')));
   const indices = store.indicesOf(model.variables());
   return {
     async gradients(step, stepSeed, batch) {
       const slices = splitSlice(batch, config.threads, model);
       const pending = replicas.map(async ({ worker, grads }, i) => {
         worker.postMessage({ step, stepSeed, slice: slices[i + 1] });
-        const summary = (await nextMessage(worker)) as Omit<ShardResult, 'grads'>;
+        const summary = (await nextMessage(worker, 'FHVAE gradient worker')) as Omit<ShardResult, 'grads'>;
         const views = indices.map((k) => grads.subarray(store.offsets[k], store.offsets[k] + store.sizes[k]));
         return { ...summary, grads: views };
       });
@@ -450,22 +451,6 @@ function splitSlice(batch: SequenceSlice, parts: number, model: Fhvae): Sequence
       firstExample: batch.firstExample + start,
       active: batch.active,
     };
-  });
-}
-
-function nextMessage(worker: Worker): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: { error?: string }) => {
-      worker.off('error', onError);
-      if (message?.error) reject(new Error(`FHVAE gradient worker: ${message.error}`));
-      else resolve(message);
-    };
-    const onError = (err: Error) => {
-      worker.off('message', onMessage);
-      reject(err);
-    };
-    worker.once('message', onMessage);
-    worker.once('error', onError);
   });
 }
 

@@ -59,11 +59,12 @@ export interface GradientRequest {
   slice: BatchSlice;
 }
 
-function nextMessage(worker: Worker): Promise<unknown> {
+/** The worker's next message; its `{ error }` reply or an 'error' event rejects, named by `label`. */
+export function nextMessage(worker: Worker, label = 'gradient worker'): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: { error?: string }) => {
       worker.off('error', onError);
-      if (message?.error) reject(new Error(`gradient worker: ${message.error}`));
+      if (message?.error) reject(new Error(`${label}: ${message.error}`));
       else resolve(message);
     };
     const onError = (err: Error) => {
