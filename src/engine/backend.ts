@@ -4,6 +4,9 @@ import '@tensorflow/tfjs-backend-wasm';
 // The union package's Node bundle is the one loadable place that registers every op's gradient.
 import '@tensorflow/tfjs';
 import { registerWasmKernels } from './kernels/wasm/register.ts';
+import { forbidSyncReads, reportDeviceErrors } from './kernels/webgpu/program.ts';
+import { registerWebgpuKernels } from './kernels/webgpu/register.ts';
+import { startWebgpuInNode, type WebgpuAdapterInfo } from './webgpu-node.ts';
 
 // Silences tfjs's advice to install tfjs-node, which cannot be installed here (DESIGN §1).
 tf.env().set('PROD', true);
@@ -22,24 +25,22 @@ export async function useBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
   await tf.ready();
+  if (name === 'webgpu') {
+    forbidSyncReads(tf.backend());
+    reportDeviceErrors(tf.backend());
+  }
 }
 
 async function registerWebgpu(): Promise<void> {
   if (tf.findBackend('webgpu') != null) return;
-  let gpu: { create(options: string[]): GPU; globals: Record<string, unknown> };
-  try {
-    gpu = (await import('webgpu' as string)) as typeof gpu;
-  } catch {
-    throw new Error('backend webgpu needs the optional package `webgpu` (npm install webgpu)');
-  }
-  Object.assign(globalThis, gpu.globals);
-  const navigatorLike = (globalThis as { navigator?: object }).navigator ?? {};
-  Object.defineProperty(navigatorLike, 'gpu', { value: gpu.create([]), configurable: true });
-  if ((globalThis as { navigator?: object }).navigator == null) {
-    Object.defineProperty(globalThis, 'navigator', { value: navigatorLike, configurable: true });
-  }
-  const adapter = await (navigatorLike as { gpu: GPU }).gpu.requestAdapter();
-  if (adapter == null)
-    throw new Error('backend webgpu: no GPU adapter found on this machine (use --backend wasm)');
+  webgpuAdapter = await startWebgpuInNode();
   await import('@tensorflow/tfjs-backend-webgpu' as string);
+  registerWebgpuKernels();
+}
+
+let webgpuAdapter: WebgpuAdapterInfo | undefined;
+
+/** The adapter the webgpu backend runs on (after `useBackend('webgpu')`), for logs and bench output. */
+export function webgpuAdapterInfo(): WebgpuAdapterInfo | undefined {
+  return webgpuAdapter;
 }
