@@ -27,6 +27,17 @@ const tiny = [
   'dci.numTrain=200',
   'dci.numTest=100',
   'dci.stages=5',
+  'mig-sup.numTrain=300',
+  'jemmig.numTrain=300',
+  'dcimig.numTrain=300',
+  'z-max-var.numTrain=20',
+  'z-max-var.numEval=20',
+  'z-max-var.batchSize=8',
+  'z-max-var.numVarianceEstimate=200',
+  'dci-es.numTrain=200',
+  'dci-es.numTest=100',
+  'dci-es.maxDepth=2',
+  'infomec.numTrain=300',
 ].flatMap((s) => ['--set', s]);
 
 function assertOneLineError(result: ReturnType<typeof untangle>, pattern: RegExp): void {
@@ -60,7 +71,20 @@ describe('untangle evaluate', () => {
     }
     assert.equal(report.codes.mean.mig.options.numTrain, 300, 'the options used are recorded');
     assert.equal(report.posterior.klPerDim.length, 10);
-    for (const name of ['mig', 'sap', 'beta-vae-score', 'factor-vae-score', 'modularity', 'irs']) {
+    for (const name of [
+      'mig',
+      'sap',
+      'beta-vae-score',
+      'factor-vae-score',
+      'modularity',
+      'irs',
+      'mig-sup',
+      'jemmig',
+      'dcimig',
+      'dci-es-explicitness',
+      'info-m',
+      'info-c',
+    ]) {
       const value = report.headline[name];
       assert.ok(value >= 0 && value <= 1, `${name} = ${value}`);
     }

@@ -27,6 +27,8 @@ export interface CodeSource {
   sampleWithFactor(k: number, values: ArrayLike<number>, rng: Rng): CodeBatch;
   /** One value of factor k, drawn as the source draws its points. */
   factorValue(k: number, rng: Rng): number;
+  /** n points sharing every factor but k (those of one random point); factor k varies freely. */
+  sampleVaryingFactor(k: number, n: number, rng: Rng): CodeBatch;
 }
 
 const MAX_CACHED_STATES = 1 << 24;
@@ -81,6 +83,12 @@ export function groundTruthSource(
       return batchOf(factors, rng);
     },
     factorValue: (factor, rng) => data.sampleFactors(1, rng)[factor],
+    sampleVaryingFactor(factor, n, rng) {
+      const fixed = data.sampleFactors(1, rng);
+      const factors = data.sampleFactors(n, rng);
+      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) if (j !== factor) factors[i * k + j] = fixed[j];
+      return batchOf(factors, rng);
+    },
   };
 }
 
@@ -186,6 +194,7 @@ export function poolSource(
     rowsByValue.push(lists.map((list) => Int32Array.from(list)));
   }
 
+  const groupsBy: VaryingGroups[] = [];
   const batchOf = (picked: ArrayLike<number>): CodeBatch => {
     const n = picked.length;
     const out = { n, codes: new Float64Array(n * dim), factors: new Int32Array(n * k) };
@@ -222,5 +231,48 @@ export function poolSource(
       );
     },
     factorValue: (factor, rng) => labels[rng.int(rows) * k + factor],
+    sampleVaryingFactor(factor, n, rng) {
+      groupsBy[factor] ??= groupsVaryingOnly(labels, rows, k, factor);
+      const { groupOf, members, eligible } = groupsBy[factor];
+      if (eligible.length === 0) {
+        throw new InputError(
+          `factor ${factor}: no two points share all the other factors, so it cannot be varied alone (a metric that fixes all factors but one needs a grid-like pool)`,
+        );
+      }
+      const group = members[groupOf[eligible[rng.int(eligible.length)]]];
+      return batchOf(Array.from({ length: n }, () => group[rng.int(group.length)]));
+    },
   };
+}
+
+interface VaryingGroups {
+  /** per row: its group (the rows sharing every other factor) */
+  groupOf: Int32Array;
+  members: Int32Array[];
+  /** rows whose group holds at least two rows: a random one picks a group as a random point would */
+  eligible: Int32Array;
+}
+
+function groupsVaryingOnly(labels: Int32Array, rows: number, k: number, factor: number): VaryingGroups {
+  const groupOfKey = new Map<string, number>();
+  const lists: number[][] = [];
+  const groupOf = new Int32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const parts: number[] = [];
+    for (let j = 0; j < k; j++) if (j !== factor) parts.push(labels[i * k + j]);
+    const key = parts.join(',');
+    let g = groupOfKey.get(key);
+    if (g == null) {
+      g = lists.length;
+      groupOfKey.set(key, g);
+      lists.push([]);
+    }
+    lists[g].push(i);
+    groupOf[i] = g;
+  }
+  const members = lists.map((list) => Int32Array.from(list));
+  const eligible = Int32Array.from({ length: rows }, (_, i) => i).filter(
+    (i) => members[groupOf[i]].length > 1,
+  );
+  return { groupOf, members, eligible };
 }

@@ -224,7 +224,7 @@ function probabilities(raw: Float64Array[], out: Float64Array[], n: number): voi
  * candidate thresholds are one sequential scan per feature; a split partitions the segment of every
  * feature stably into its two children.
  */
-class TreeGrower {
+export class TreeGrower {
   /** per feature f, positions f·n … f·n + n − 1: row indices and their float32 values, sorted per node */
   private rows: Int32Array;
   private values: Float32Array;

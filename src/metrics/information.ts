@@ -64,3 +64,44 @@ export function entropy(a: ArrayLike<number>): number {
 export function mutualInformationMatrix(codes: Int32Array[], factors: Int32Array[]): number[][] {
   return codes.map((c) => factors.map((f) => mutualInformation(c, f)));
 }
+
+/** H(a, b) in nats of paired non-negative integer labels (below 10⁶). */
+export function jointEntropy(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < a.length; i++) {
+    const key = a[i] * 1_000_003 + b[i];
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  let h = 0;
+  for (const c of counts.values()) h -= (c / a.length) * Math.log(c / a.length);
+  return h;
+}
+
+/** Every column of row-major codes [n, dim] in `bins` equal-width bins over its own range. */
+export function discretizedColumns(
+  codes: ArrayLike<number>,
+  n: number,
+  dim: number,
+  bins: number,
+): Int32Array[] {
+  return Array.from({ length: dim }, (_, d) => {
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = codes[i * dim + d];
+    return histogramDiscretize(values, bins);
+  });
+}
+
+/** The largest and second largest of `values` (−∞ when absent) and the index of the largest (first on ties). */
+export function topTwo(values: ArrayLike<number>): { first: number; second: number; index: number } {
+  let first = Number.NEGATIVE_INFINITY;
+  let second = Number.NEGATIVE_INFINITY;
+  let index = -1;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] > first) {
+      second = first;
+      first = values[i];
+      index = i;
+    } else if (values[i] > second) second = values[i];
+  }
+  return { first, second, index };
+}

@@ -14,10 +14,20 @@ export interface LogisticOptions {
   c: number;
   maxIterations: number;
   tolerance: number;
+  /** false: no penalty (scikit-learn's penalty=None), the mean weighted loss is minimised */
+  penalty: boolean;
+  /** 'balanced': class c weighs n / (K·n_c), scikit-learn's class_weight='balanced' */
+  classWeight: 'none' | 'balanced';
 }
 // scikit-learn's lbfgs settings: at most 100 iterations, stop when max |gradient| <= tol (1e-4) or the
 // relative decrease of the loss falls to 64 machine epsilons
-const DEFAULTS: LogisticOptions = { c: 1, maxIterations: 100, tolerance: 1e-4 };
+const DEFAULTS: LogisticOptions = {
+  c: 1,
+  maxIterations: 100,
+  tolerance: 1e-4,
+  penalty: true,
+  classWeight: 'none',
+};
 const RELATIVE_DECREASE = 64 * Number.EPSILON;
 
 /** Rows of x are row-major [n, features]. */
@@ -27,11 +37,18 @@ export function fitLogistic(
   features: number,
   options: Partial<LogisticOptions> = {},
 ): LogisticModel {
-  const { c, maxIterations, tolerance } = { ...DEFAULTS, ...options };
+  const { maxIterations, tolerance, penalty, classWeight } = { ...DEFAULTS, ...options };
   const n = labels.length;
   const classes = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   const k = classes.length;
   const y = Int32Array.from(labels, (l) => classes.indexOf(l));
+  const classCounts = new Float64Array(k);
+  for (let i = 0; i < n; i++) classCounts[y[i]]++;
+  const weightOfClass = Float64Array.from(classCounts, (m) => (classWeight === 'balanced' ? n / (k * m) : 1));
+  const rowWeight = Float64Array.from(y, (label) => weightOfClass[label]);
+  // without a penalty the mean weighted loss is minimised (scikit-learn's scaling), so tolerances compare
+  const c = penalty ? (options.c ?? DEFAULTS.c) : 1 / rowWeight.reduce((a, b) => a + b, 0);
+  const ridge = penalty ? 1 : 0;
   const p = features + 1;
   const size = k * p;
   if (k === 1) return { classes, features, weights: [new Float64Array(p)] };
@@ -64,7 +81,7 @@ export function fitLogistic(
       for (let i = 0; i < n; i++) if (s[i] > top[i]) top[i] = s[i];
     }
     let loss = 0;
-    for (let i = 0; i < n; i++) loss -= scores[y[i]][i] - top[i];
+    for (let i = 0; i < n; i++) loss -= rowWeight[i] * (scores[y[i]][i] - top[i]);
     total.fill(0);
     for (let j = 0; j < k; j++) {
       const s = scores[j];
@@ -73,20 +90,20 @@ export function fitLogistic(
         total[i] += s[i];
       }
     }
-    for (let i = 0; i < n; i++) loss += Math.log(total[i]);
-    // scores become c·(softmax − onehot), the gradient of the data term with respect to each class score
+    for (let i = 0; i < n; i++) loss += rowWeight[i] * Math.log(total[i]);
+    // scores become c·w_i·(softmax − onehot), the gradient of the data term with respect to each class score
     for (let j = 0; j < k; j++) {
       const s = scores[j];
-      for (let i = 0; i < n; i++) s[i] = (c * s[i]) / total[i];
+      for (let i = 0; i < n; i++) s[i] = (c * rowWeight[i] * s[i]) / total[i];
     }
-    for (let i = 0; i < n; i++) scores[y[i]][i] -= c;
+    for (let i = 0; i < n; i++) scores[y[i]][i] -= c * rowWeight[i];
     for (let j = 0; j < k; j++) {
       const s = scores[j];
       grad[j * p + features] = dot(s, ones);
-      for (let f = 0; f < features; f++) grad[j * p + f] = dot(s, columns[f]) + w[j * p + f];
+      for (let f = 0; f < features; f++) grad[j * p + f] = dot(s, columns[f]) + ridge * w[j * p + f];
     }
     loss *= c;
-    for (let j = 0; j < k; j++) for (let f = 0; f < features; f++) loss += 0.5 * w[j * p + f] ** 2;
+    for (let j = 0; j < k; j++) for (let f = 0; f < features; f++) loss += 0.5 * ridge * w[j * p + f] ** 2;
     return loss;
   };
 

@@ -3,12 +3,18 @@ import { InputError } from '../io/input-error.ts';
 import { BETA_VAE_SCORE_DEFAULTS, betaVaeScore } from './beta-vae-score.ts';
 import type { CodeSource } from './code-source.ts';
 import { DCI_DEFAULTS, dci } from './dci.ts';
+import { DCI_ES_DEFAULTS, dciEs } from './dci-es.ts';
+import { DCIMIG_DEFAULTS, dcimig } from './dcimig.ts';
 import { FACTOR_VAE_SCORE_DEFAULTS, factorVaeScore } from './factor-vae-score.ts';
+import { INFOMEC_DEFAULTS, infoMec } from './infomec.ts';
 import { IRS_DEFAULTS, irs } from './irs.ts';
+import { JEMMIG_DEFAULTS, jemmig } from './jemmig.ts';
 import { MIG_DEFAULTS, mig } from './mig.ts';
+import { MIG_SUP_DEFAULTS, migSup } from './mig-sup.ts';
 import { MODULARITY_DEFAULTS, modularityExplicitness } from './modularity-explicitness.ts';
 import { SAP_DEFAULTS, sap } from './sap.ts';
 import { UNSUPERVISED_DEFAULTS, unsupervised } from './unsupervised.ts';
+import { Z_MAX_VAR_DEFAULTS, zMaxVar } from './z-max-var.ts';
 
 export interface MetricEntry {
   description: string;
@@ -77,6 +83,44 @@ export const METRICS: Record<string, MetricEntry> = {
       ['gaussian-total-correlation', 'gaussianTotalCorrelation'],
       ['mutual-info', 'mutualInfoScore'],
     ),
+  },
+  'mig-sup': {
+    description: 'MIG-sup (Li et al. 2020): per code dim, the gap between its two most informative factors',
+    defaults: { ...MIG_SUP_DEFAULTS },
+    run: migSup,
+    headline: pick(['mig-sup', 'migSup']),
+  },
+  jemmig: {
+    description: 'JEMMIG (Do & Tran 2020): joint-entropy-minus-MI gap, 1 = each factor in exactly one dim',
+    defaults: { ...JEMMIG_DEFAULTS },
+    run: jemmig,
+    headline: pick(['jemmig', 'jemmig']),
+  },
+  dcimig: {
+    description: 'DCIMIG (Sepliarskaia et al. 2019): MI gaps credited to factors, over the factor entropies',
+    defaults: { ...DCIMIG_DEFAULTS },
+    run: dcimig,
+    headline: pick(['dcimig', 'dcimig']),
+  },
+  'z-max-var': {
+    description:
+      'Z-max-var (Kim et al. 2019): the most variable dim when one factor varies, rescaled accuracy',
+    defaults: { ...Z_MAX_VAR_DEFAULTS },
+    run: zMaxVar,
+    headline: pick(['z-max-var', 'zMaxVar']),
+  },
+  'dci-es': {
+    description:
+      'DCI-ES (Eastwood et al. 2023): explicitness from the loss-capacity curve of trees, and size',
+    defaults: { ...DCI_ES_DEFAULTS },
+    run: dciEs,
+    headline: pick(['dci-es-explicitness', 'explicitness'], ['dci-es-size', 'size']),
+  },
+  infomec: {
+    description: 'InfoMEC (Hsu et al. 2023): InfoM, InfoE, InfoC from normalised MI and logistic regression',
+    defaults: { ...INFOMEC_DEFAULTS },
+    run: infoMec,
+    headline: pick(['info-m', 'infoM'], ['info-e', 'infoE'], ['info-c', 'infoC']),
   },
 };
 
