@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { readLog } from '../src/train/trainer.ts';
+import { ROOT, tempDir, untangle } from './helpers/cli.ts';
+
+// Runs written by main at af49a90 (before the one trainer): a tiny MNIST β-VAE checkpointed at step 10
+// of 20 and a tiny FHVAE checkpointed at step 4 of 8 (hierarchical rounds of 3 steps). Resumed by
+// today's code, each must log exactly what af49a90's uninterrupted run logged (expected-log.jsonl).
+const FIXTURES = join(ROOT, 'test', 'fixtures', 'af49a90');
+const strip = (entries: ReturnType<typeof readLog>) =>
+  entries.map(({ imgPerSec: _, segPerSec: __, ...rest }) => rest);
+
+function resumeCopy(name: string, args: string[]): string {
+  const run = join(tempDir(`old-${name}`), 'run');
+  cpSync(join(FIXTURES, name), run, { recursive: true });
+  const resumed = untangle(['train', '--resume', run, ...args]);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  return run;
+}
+
+describe('a checkpoint written by af49a90 resumes exactly', () => {
+  it('β-VAE (mlp, MNIST): steps 11-20 as the uninterrupted run logged them', () => {
+    const run = resumeCopy('image-run', ['--steps', '20']);
+    const expected = readLog(join(FIXTURES, 'image-run'), 'expected-log.jsonl');
+    assert.equal(expected.length, 10);
+    assert.deepEqual(strip(readLog(run)), strip(expected));
+  });
+
+  it('FHVAE: steps 5-8, across a hierarchical round, as the uninterrupted run logged them', () => {
+    const run = resumeCopy('fhvae-run', ['--steps', '8', '--data-path', join(FIXTURES, 'speech-corpus')]);
+    const expected = readLog(join(FIXTURES, 'fhvae-run'), 'expected-log.jsonl');
+    assert.equal(expected.length, 8);
+    assert.deepEqual(strip(readLog(run)), strip(expected));
+  });
+});
