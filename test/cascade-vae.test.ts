@@ -4,9 +4,10 @@ import { useBackend } from '../src/engine/backend.ts';
 import { Rng } from '../src/engine/rng.ts';
 import { discreteAccuracy } from '../src/metrics/evaluate-run.ts';
 import { assignCategories, cascadeBetas, cascadeVaeOptions } from '../src/models/cascade-vae.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
+import { readLog } from '../src/run/log.ts';
 import { buildSession } from '../src/train/session.ts';
-import { readLog, train } from '../src/train/trainer.ts';
+import { train } from '../src/train/trainer.ts';
 import { tempDir } from './helpers/cli.ts';
 
 /** Every assignment of n examples to k categories with at most ⌈n/k⌉ each: the cheapest cost. */

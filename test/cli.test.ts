@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readLog } from '../src/train/trainer.ts';
+import { readLog } from '../src/run/log.ts';
 import { tempDir, untangle, untangleAsync } from './helpers/cli.ts';
 
 /** A conv64 run small enough to take a few seconds. */

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
-import { clusterAccuracy, hungarian } from '../src/metrics/cluster-accuracy.ts';
+import { hungarian } from '../src/math/hungarian.ts';
+import { clusterAccuracy } from '../src/metrics/cluster-accuracy.ts';
 
 /** Every permutation of 0..n-1. */
 function permutations(n: number): number[][] {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyOverrides, ConfigError, resolveTrainConfig } from '../src/train/config.ts';
+import { applyOverrides, ConfigError, resolveTrainConfig } from '../src/run/config.ts';
 
 describe('training config', () => {
   it('fills disentanglement_lib defaults', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { loadRun } from '../src/run/load-run.ts';
 import type { SamplesResponse } from '../src/server/api-types.ts';
-import { loadRun } from '../src/train/load-run.ts';
 import { ROOT, tempDir, untangle, untangleAsync } from './helpers/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

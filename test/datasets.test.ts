@@ -23,7 +23,7 @@ import { Rng } from '../src/engine/rng.ts';
 import { decodeIdx, encodeIdx, type IdxArray, readIdx } from '../src/io/idx.ts';
 import { InputError } from '../src/io/input-error.ts';
 import { writeNpy } from '../src/io/npy.ts';
-import { encodePng } from '../src/viz/png.ts';
+import { encodePng } from '../src/io/png.ts';
 import { ROOT, tempDir, untangle } from './helpers/cli.ts';
 
 /** Asserts that `fn` throws an InputError whose message matches every pattern. */

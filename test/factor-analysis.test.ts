@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
+import { inverseSpd, logDeterminant } from '../src/math/cholesky.ts';
 import {
   averageLogLikelihood,
   type FactorAnalysis,
   fitFactorAnalysis,
-  invert,
-  logDeterminant,
   posterior,
 } from '../src/models/factor-analysis.ts';
 
@@ -69,7 +68,7 @@ describe('factor analysis', () => {
   test('posterior mean and likelihood match the direct d×d formulas', () => {
     const rows = 5;
     const c = covarianceOf(truth);
-    const cInverse = invert(c, d);
+    const cInverse = inverseSpd(c, d);
     const { posteriorMean } = posterior(truth, x.subarray(0, rows * d), rows);
     let direct = 0;
     for (let i = 0; i < rows; i++) {
@@ -140,7 +139,7 @@ describe('reconstruction error of factor analysis against a VAE', () => {
     const tf = await import('@tensorflow/tfjs-core');
     const { sampleBatch } = await import('../src/data/ground-truth.ts');
     const { readNpy } = await import('../src/io/npy.ts');
-    const { loadRun } = await import('../src/train/load-run.ts');
+    const { loadRun } = await import('../src/run/load-run.ts');
     const { tempDir, untangle } = await import('./helpers/cli.ts');
     const dir = tempDir('fa-compare');
     const run = join(dir, 'vae');
@@ -178,7 +177,7 @@ describe('reconstruction error of factor analysis against a VAE', () => {
       for (let b = 0; b < d; b++) cov[a * d + b] = w[a * 2] * w[b * 2] + w[a * 2 + 1] * w[b * 2 + 1];
       cov[a * d + a] += psi[a];
     }
-    const inverse = invert(cov, d);
+    const inverse = inverseSpd(cov, d);
     let faSquared = 0;
     let vaeSquared = 0;
     const vaeRecon = tf.tidy(

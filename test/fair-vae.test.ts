@@ -10,7 +10,7 @@ import { Rng } from '../src/engine/rng.ts';
 import { InputError } from '../src/io/input-error.ts';
 import { heldOutReport } from '../src/metrics/code-predictability.ts';
 import { groupMmd } from '../src/models/fair-vae.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
 import { buildSession } from '../src/train/session.ts';
 import { stepContext } from '../src/train/step-noise.ts';
 import { trainStep } from '../src/train/trainer.ts';

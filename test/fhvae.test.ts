@@ -12,6 +12,7 @@ import { Rng } from '../src/engine/rng.ts';
 import { loadLayersWeights, saveLayersModel } from '../src/io/layers-model-files.ts';
 import type { NpyArray } from '../src/io/npy.ts';
 import { writeNpz } from '../src/io/npz.ts';
+import { decodePng } from '../src/io/png.ts';
 import {
   createFhvae,
   encodeSegments,
@@ -26,6 +27,7 @@ import {
   Z2_PRIOR_VARIANCE,
 } from '../src/models/fhvae.ts';
 import { gatherSegments, segmentIndex, segmentStarts } from '../src/models/fhvae-segments.ts';
+import { readLog } from '../src/run/log.ts';
 import {
   beginRound,
   buildSequenceSession,
@@ -35,14 +37,12 @@ import {
   trainSequenceModel,
 } from '../src/train/sequence-trainer.ts';
 import { stepContext } from '../src/train/step-noise.ts';
-import { readLog } from '../src/train/trainer.ts';
 import {
   fhvaePictures,
   heatColour,
   spectrogramImage,
   writeFhvaePictures,
 } from '../src/viz/fhvae-pictures.ts';
-import { decodePng } from '../src/viz/png.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 // ---- synthetic speech: per-speaker offsets plus per-segment content patterns ----

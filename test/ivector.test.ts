@@ -2,17 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SpeechCorpus, Utterance } from '../src/data/speech/corpus.ts';
 import { Rng } from '../src/engine/rng.ts';
-import { symmetricEigen } from '../src/metrics/linear-algebra.ts';
+import { cholesky, inverseFromCholesky } from '../src/math/cholesky.ts';
+import { symmetricEigen } from '../src/math/symmetric-eigen.ts';
 import { applyLda, fitLda } from '../src/metrics/speaker-lda.ts';
 import { cosineTrials, eer, equalErrorRate, lda } from '../src/metrics/speaker-verification.ts';
 import {
   baumWelch,
-  cholesky,
   type DiagonalGmm,
   extractIvector,
   fitGmm,
   gmmLogLikelihood,
-  inverseFromCholesky,
   ivectors,
   trainTotalVariability,
 } from '../src/models/ivector.ts';

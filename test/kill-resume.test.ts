@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MODELS } from '../src/models/registry.ts';
-import { readLog } from '../src/train/trainer.ts';
+import { readLog } from '../src/run/log.ts';
 import { tempDir, untangle, untangleAsync } from './helpers/cli.ts';
 
 // Every model of the zoo through the CLI on dSprites: killed with kill -9 after its first checkpoint,

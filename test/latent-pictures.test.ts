@@ -9,7 +9,7 @@ import { createImageFolder } from '../src/data/image-folder.ts';
 import { createMnist } from '../src/data/mnist.ts';
 import { Rng } from '../src/engine/rng.ts';
 import { readNpy, writeNpy } from '../src/io/npy.ts';
-import { loadRun } from '../src/train/load-run.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { presetConfig } from '../src/train/presets.ts';
 import { embedCodes } from '../src/viz/embedding-map.ts';
 import {

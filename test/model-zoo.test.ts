@@ -6,10 +6,11 @@ import { Rng } from '../src/engine/rng.ts';
 import { stratifiedLogWeights, tcDecomposition } from '../src/models/beta-tcvae.ts';
 import { batchCovariance, dipRegularizer } from '../src/models/dip-vae.ts';
 import { permuteDims } from '../src/models/factor-vae.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
+import { readLog } from '../src/run/log.ts';
 import { buildSession } from '../src/train/session.ts';
 import { stepContext } from '../src/train/step-noise.ts';
-import { readLog, train } from '../src/train/trainer.ts';
+import { train } from '../src/train/trainer.ts';
 import { tempDir } from './helpers/cli.ts';
 
 const close = (a: number, b: number, tol: number, what: string) =>

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { MODELS } from '../src/models/registry.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
 import { presetConfig } from '../src/train/presets.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 

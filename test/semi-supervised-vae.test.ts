@@ -18,7 +18,7 @@ import {
   semiSupervisedVaeOptions,
 } from '../src/models/semi-supervised-vae.ts';
 import { buildVaeNets } from '../src/nets/registry.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
 import { buildSession } from '../src/train/session.ts';
 import { stepContext } from '../src/train/step-noise.ts';
 import { trainStep } from '../src/train/trainer.ts';

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readLog } from '../src/train/trainer.ts';
+import { readLog } from '../src/run/log.ts';
 import { tempDir, untangleAsync } from './helpers/cli.ts';
 import { freePort, hasRedis, startRedis } from './helpers/redis.ts';
 import { tinySpec } from './helpers/sweep-spec.ts';

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
+import { readLog } from '../src/run/log.ts';
 import { buildSession } from '../src/train/session.ts';
-import { NonFiniteLossError, readLog, train } from '../src/train/trainer.ts';
+import { NonFiniteLossError, train } from '../src/train/trainer.ts';
 import { startWorkers } from '../src/train/worker-pool.ts';
 import { tempDir } from './helpers/cli.ts';
 

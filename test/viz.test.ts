@@ -4,22 +4,19 @@ import fsp from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { decodePng, encodePng, type RgbImage, writePngAtomic } from '../src/io/png.ts';
 import {
-  decodePng,
   decodeTraversal,
   encodeGif,
-  encodePng,
   type ImageBatch,
   imageAt,
   imageGrid,
   pingPong,
-  type RgbImage,
   reconstructionGrid,
   samplesGrid,
   traversalFrames,
   traversalGrid,
   writeGifAtomic,
-  writePngAtomic,
 } from '../src/viz/index.ts';
 import { tempDir } from './helpers/cli.ts';
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
-import { resolveTrainConfig } from '../train/config.ts';
+import { resolveTrainConfig } from '../run/config.ts';
 import { buildSession } from '../train/session.ts';
 import { trainStep } from '../train/trainer.ts';
 import { startWorkers } from '../train/worker-pool.ts';

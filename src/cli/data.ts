@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { writeDSpritesNpz } from '../data/dsprites-npz.ts';
-import { speechCommand } from '../data/speech/command.ts';
+import { speechCommand } from './data-speech.ts';
 import { UsageError } from './errors.ts';
 
 export function register(program: Command): void {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { resolveTrainConfig } from '../train/config.ts';
-import { runTraining } from '../train/run-training.ts';
-import { readLog } from '../train/trainer.ts';
+import { runTraining } from '../jobs/run-training.ts';
+import { resolveTrainConfig } from '../run/config.ts';
+import { readLog } from '../run/log.ts';
 import { intOption } from './options.ts';
 import { prepareRunDir, saveRunConfig } from './run-dir.ts';
 import { defaultThreads } from './train.ts';

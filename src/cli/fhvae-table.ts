@@ -8,7 +8,7 @@ import { completedDir, writeFileAtomic } from '../io/atomic.ts';
 import { eer, lda } from '../metrics/speaker-verification.ts';
 import { encodeUtterances, type Fhvae } from '../models/fhvae.ts';
 import { ivectors } from '../models/ivector.ts';
-import { CHECKPOINT_DIR } from '../train/checkpoint.ts';
+import { CHECKPOINT_DIR } from '../run/checkpoint.ts';
 import {
   applySequenceOverrides,
   loadFhvaeRun,

@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import type { TrainConfig } from '../train/config.ts';
-import { CONFIG_FILE } from '../train/load-run.ts';
+import type { TrainConfig } from '../run/config.ts';
+import { CONFIG_FILE } from '../run/load-run.ts';
 import { UsageError } from './errors.ts';
 
 /** Creates a run folder, refusing to touch an existing non-empty one unless told to overwrite it. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.ts';
-import { loadRun } from '../train/load-run.ts';
+import { loadRun } from '../run/load-run.ts';
 import { writeRunPictures } from '../viz/run-pictures.ts';
 import { UsageError } from './errors.ts';
 import { intOption } from './options.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Rng } from '../engine/rng.ts';
 import { integerValues, readArrayFile } from '../io/array-file.ts';
 import { InputError } from '../io/input-error.ts';
-import { decodePng } from '../viz/png.ts';
+import { decodePng } from '../io/png.ts';
 import type { GroundTruthData } from './ground-truth.ts';
 
 /**

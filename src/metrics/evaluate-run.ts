@@ -7,7 +7,7 @@ import type { BackendName } from '../engine/backend.ts';
 import type { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { Model } from '../models/model.ts';
-import { loadRun } from '../train/load-run.ts';
+import { loadRun } from '../run/load-run.ts';
 import { clusterAccuracy } from './cluster-accuracy.ts';
 import { type HeldOutReport, heldOutReport } from './code-predictability.ts';
 import { groundTruthSource, posteriorCacheFor } from './code-source.ts';

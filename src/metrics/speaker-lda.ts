@@ -1,4 +1,4 @@
-import { symmetricEigen } from './linear-algebra.ts';
+import { symmetricEigen } from '../math/symmetric-eigen.ts';
 
 /**
  * Linear discriminant analysis for speaker embeddings: the directions w that maximise between-speaker

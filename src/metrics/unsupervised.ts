@@ -1,7 +1,8 @@
 import type { Rng } from '../engine/rng.ts';
+import { covariance } from '../math/covariance.ts';
+import { symmetricEigenvalues } from '../math/symmetric-eigen.ts';
 import type { CodeSource } from './code-source.ts';
 import { histogramDiscretize, mutualInformation } from './information.ts';
-import { covariance, symmetricEigenvalues } from './linear-algebra.ts';
 import { column } from './representation.ts';
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { hungarian } from '../metrics/cluster-accuracy.ts';
+import { hungarian } from '../math/hungarian.ts';
 import {
   bernoulliReconstruction,
   gaussianKlPerDim,

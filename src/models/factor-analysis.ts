@@ -1,4 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
+import { inverseSpd, logDeterminant } from '../math/cholesky.ts';
 
 /**
  * Factor analysis: x = W z + μ + ε, z ~ N(0, I_k), ε ~ N(0, Ψ) with Ψ diagonal — the linear Gaussian
@@ -68,7 +69,7 @@ export function fitFactorAnalysis(
       for (let a = 0; a < k; a++)
         for (let b = 0; b < k; b++) zz[a * k + b] += posteriorMean[i * k + a] * posteriorMean[i * k + b];
     }
-    const zzInverse = invert(zz, k);
+    const zzInverse = inverseSpd(zz, k);
     for (let a = 0; a < d; a++) {
       let explained = 0;
       for (let b = 0; b < k; b++) {
@@ -100,7 +101,7 @@ export function posterior(model: FactorAnalysis, x: Float64Array, n: number, cen
         precision[b * k + c] += (loadings[a * k + b] * loadings[a * k + c]) / noise[a];
   }
   for (let b = 0; b < k; b++) precision[b * k + b] += 1;
-  const covariance = invert(precision, k);
+  const covariance = inverseSpd(precision, k);
   const projected = new Float64Array(n * k); // Wᵀ Ψ⁻¹ (x − μ)
   for (let i = 0; i < n; i++) {
     for (let a = 0; a < d; a++) {
@@ -146,55 +147,4 @@ export function reconstruct(model: FactorAnalysis, z: Float64Array, n: number): 
     }
   }
   return out;
-}
-
-/** Inverse of a symmetric positive-definite [k, k] matrix by Gauss–Jordan with partial pivoting. */
-export function invert(matrix: Float64Array, k: number): Float64Array {
-  const a = Float64Array.from(matrix);
-  const inverse = new Float64Array(k * k);
-  for (let i = 0; i < k; i++) inverse[i * k + i] = 1;
-  for (let col = 0; col < k; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]) > Math.abs(a[pivot * k + col])) pivot = r;
-    if (pivot !== col) {
-      for (let c = 0; c < k; c++) {
-        [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c], a[col * k + c]];
-        [inverse[col * k + c], inverse[pivot * k + c]] = [inverse[pivot * k + c], inverse[col * k + c]];
-      }
-    }
-    const p = a[col * k + col];
-    for (let c = 0; c < k; c++) {
-      a[col * k + c] /= p;
-      inverse[col * k + c] /= p;
-    }
-    for (let r = 0; r < k; r++) {
-      if (r === col) continue;
-      const f = a[r * k + col];
-      if (f === 0) continue;
-      for (let c = 0; c < k; c++) {
-        a[r * k + c] -= f * a[col * k + c];
-        inverse[r * k + c] -= f * inverse[col * k + c];
-      }
-    }
-  }
-  return inverse;
-}
-
-/** log det of a symmetric positive-definite matrix by Cholesky. */
-export function logDeterminant(matrix: Float64Array, k: number): number {
-  const l = new Float64Array(k * k);
-  let logDet = 0;
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = matrix[i * k + j];
-      for (let m = 0; m < j; m++) s -= l[i * k + m] * l[j * k + m];
-      if (i === j) {
-        l[i * k + i] = Math.sqrt(s);
-        logDet += 2 * Math.log(l[i * k + i]);
-      } else {
-        l[i * k + j] = s / l[j * k + j];
-      }
-    }
-  }
-  return logDet;
 }

@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../engine/rng.ts';
+import type { VaeNets } from '../nets/registry.ts';
 import type { AdamOptions, Model, Objective, StepContext } from './model.ts';
 
-/**
- * The parts every Gaussian-posterior VAE shares: q(z|x) = N(mean, diag(exp(logVar))), p(z) = N(0, I),
- * a Bernoulli decoder over pixels.
- */
-export interface VaeNets {
-  encoder: tfl.LayersModel;
-  decoder: tfl.LayersModel;
-}
+// The parts every Gaussian-posterior VAE shares: q(z|x) = N(mean, diag(exp(logVar))), p(z) = N(0, I),
+// a Bernoulli decoder over pixels.
 
 export function encodeGaussian(
   encoder: tfl.LayersModel,

@@ -1,11 +1,14 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../engine/rng.ts';
-import type { VaeNets } from '../models/gaussian-vae.ts';
 import { assertConv64Shape, conv64Decoder, conv64Encoder } from './conv64.ts';
 import { initializeWeights } from './init.ts';
 import { mlpDecoder, mlpEncoder } from './mlp.ts';
 
-export const ARCHITECTURES = ['conv64', 'mlp'] as const;
-export type Architecture = (typeof ARCHITECTURES)[number];
+/** An image model's encoder (x -> posterior statistics) and decoder (z -> pixel logits). */
+export interface VaeNets {
+  encoder: tfl.LayersModel;
+  decoder: tfl.LayersModel;
+}
 
 export interface NetOptions {
   architecture: Architecture;
@@ -21,30 +24,42 @@ export interface NetOptions {
   discreteLogits?: boolean;
 }
 
+/**
+ * The image nets by architecture name (config key `architecture`). A new architecture is one file
+ * beside conv64.ts and one entry here.
+ */
+export const NETS = {
+  /** disentanglement_lib's conv encoder/decoder for 64x64 images */
+  conv64: (o: NetOptions): VaeNets => {
+    assertConv64Shape(o.imageShape);
+    const conv = {
+      latentDim: o.latentDim,
+      channels: o.imageShape[2],
+      innerKernel: o.innerKernel,
+      discreteDim: o.discreteDim,
+      discreteLogits: o.discreteLogits,
+    };
+    return { encoder: conv64Encoder(conv), decoder: conv64Decoder(conv) };
+  },
+  /** the lecture's MLP (784-256-64 by default), any image size */
+  mlp: (o: NetOptions): VaeNets => {
+    const mlp = {
+      latentDim: o.latentDim,
+      imageShape: o.imageShape,
+      hidden: o.hidden,
+      discreteDim: o.discreteDim,
+      discreteLogits: o.discreteLogits,
+    };
+    return { encoder: mlpEncoder(mlp), decoder: mlpDecoder(mlp) };
+  },
+} as const satisfies Record<string, (o: NetOptions) => VaeNets>;
+
+export type Architecture = keyof typeof NETS;
+export const ARCHITECTURES = Object.keys(NETS) as [Architecture, ...Architecture[]];
+
 /** Builds the encoder/decoder pair and initialises it from the run's RNG. */
 export function buildVaeNets(options: NetOptions, rng: Rng): VaeNets {
-  const { architecture, latentDim, imageShape } = options;
-  let nets: VaeNets;
-  if (architecture === 'conv64') {
-    assertConv64Shape(imageShape);
-    const conv = {
-      latentDim,
-      channels: imageShape[2],
-      innerKernel: options.innerKernel,
-      discreteDim: options.discreteDim,
-      discreteLogits: options.discreteLogits,
-    };
-    nets = { encoder: conv64Encoder(conv), decoder: conv64Decoder(conv) };
-  } else {
-    const mlp = {
-      latentDim,
-      imageShape,
-      hidden: options.hidden,
-      discreteDim: options.discreteDim,
-      discreteLogits: options.discreteLogits,
-    };
-    nets = { encoder: mlpEncoder(mlp), decoder: mlpDecoder(mlp) };
-  }
+  const nets = NETS[options.architecture](options);
   initializeWeights(nets.encoder, rng);
   initializeWeights(nets.decoder, rng);
   return nets;

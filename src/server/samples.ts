@@ -3,7 +3,7 @@ import { isAbsolute, resolve, sep } from 'node:path';
 import { sampleBatch } from '../data/ground-truth.ts';
 import { datasetOfConfig } from '../data/registry.ts';
 import { Rng } from '../engine/rng.ts';
-import { loadRunConfig } from '../train/load-run.ts';
+import { loadRunConfig } from '../run/load-run.ts';
 import type { SamplesResponse } from './api-types.ts';
 import { HttpError } from './safe-path.ts';
 

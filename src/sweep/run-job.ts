@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { link, mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempPathFor, writeFileAtomic } from '../io/atomic.ts';
+import { runTraining } from '../jobs/run-training.ts';
 import { evaluateRun } from '../metrics/evaluate-run.ts';
 import { parseMetricSettings } from '../metrics/suite.ts';
-import { CONFIG_FILE } from '../train/load-run.ts';
-import { runTraining } from '../train/run-training.ts';
+import { CONFIG_FILE } from '../run/load-run.ts';
 import type { SweepJob } from './spec.ts';
 
 /** What a finished job records: its config, swept values and headline metrics. Its file marks it done. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../io/input-error.ts';
 import { parseMetricNames, parseMetricSettings } from '../metrics/suite.ts';
 import { MODELS } from '../models/registry.ts';
-import { resolveTrainConfig, type TrainConfig } from '../train/config.ts';
+import { resolveTrainConfig, type TrainConfig } from '../run/config.ts';
 import { presetConfig } from '../train/presets.ts';
 
 /**

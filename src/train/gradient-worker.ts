@@ -2,9 +2,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { datasetOfConfig } from '../data/registry.ts';
 import { useBackend } from '../engine/backend.ts';
 import { Rng } from '../engine/rng.ts';
+import { buildModel } from '../run/build-model.ts';
 import { shardGradients } from './gradients.ts';
 import { ParameterStore } from './parameters.ts';
-import { buildModel } from './session.ts';
 import type { GradientRequest, GradientWorkerData } from './worker-pool.ts';
 
 // One data-parallel replica: reads the shared weights, computes its slice's gradients into shared memory.

@@ -12,14 +12,15 @@ import { readJson } from '../io/read-json.ts';
 import { createFhvae, estimateMu2, type Fhvae, fhvaeLoss, fhvaeOptions } from '../models/fhvae.ts';
 import { gatherSegments, type SegmentIndex, segmentIndex, segmentsOf } from '../models/fhvae-segments.ts';
 import type { Model } from '../models/model.ts';
+import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
+import { CONFIG_FILE } from '../run/load-run.ts';
+import { LOG_FILE, type LogEntry, readLog } from '../run/log.ts';
 import { Adam } from './adam.ts';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { combineShards, type ShardResult } from './gradients.ts';
-import { CONFIG_FILE } from './load-run.ts';
 import { ParameterStore } from './parameters.ts';
 import { createProgress } from './progress.ts';
 import { stepContext } from './step-noise.ts';
-import { LOG_FILE, type LogEntry, NonFiniteLossError, readLog } from './trainer.ts';
+import { NonFiniteLossError } from './trainer.ts';
 import { nextMessage } from './worker-pool.ts';
 
 /**

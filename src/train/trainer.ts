@@ -1,22 +1,13 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
+import { LOG_FILE, type LogEntry, truncateLog } from '../run/log.ts';
 import { type ShardResult, shardGradients } from './gradients.ts';
 import type { GradientWorkers } from './parallel.ts';
 import { createProgress } from './progress.ts';
 import type { Session } from './session.ts';
-
-export const LOG_FILE = 'log.jsonl';
-
-/** One line of log.jsonl. */
-export interface LogEntry {
-  step: number;
-  total: number;
-  [term: string]: number | number[];
-}
 
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
@@ -121,19 +112,4 @@ export async function trainStep(
     if (result.klPerDim) entry[`${prefix}klPerDim`] = Array.from(result.klPerDim);
   }
   return entry;
-}
-
-export function readLog(runDir: string): LogEntry[] {
-  const path = join(runDir, LOG_FILE);
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as LogEntry);
-}
-
-/** A killed run may have logged past its last checkpoint: drop those lines before continuing. */
-async function truncateLog(runDir: string, step: number): Promise<void> {
-  const kept = readLog(runDir).filter((e) => e.step <= step);
-  await writeFileAtomic(join(runDir, LOG_FILE), kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
 }

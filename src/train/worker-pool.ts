@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { TrainConfig } from './config.ts';
+import type { TrainConfig } from '../run/config.ts';
 import { type BatchSlice, combineShards, type ShardResult, shardGradients } from './gradients.ts';
 import type { GradientWorkers } from './parallel.ts';
 import type { Session } from './session.ts';

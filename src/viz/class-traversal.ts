@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { writePngAtomic } from '../io/png.ts';
 import type { Model } from '../models/model.ts';
 import { type GridOptions, samplesGrid } from './image-grid.ts';
-import { writePngAtomic } from './png.ts';
 import { decodeInBatches } from './traversal.ts';
 
 export interface ClassTraversalOptions {

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Utterance } from '../data/speech/corpus.ts';
+import type { RgbImage } from '../io/png.ts';
+import { writePngAtomic } from '../io/png.ts';
 import { decodeSegments, encodeSegments, encodeUtterances, type Fhvae } from '../models/fhvae.ts';
-import { type FloatImage, type GridOptions, imageGrid, type RgbImage } from './image-grid.ts';
-import { writePngAtomic } from './png.ts';
+import { type FloatImage, type GridOptions, imageGrid } from './image-grid.ts';
 
 /**
  * Log-mel pictures of an FHVAE: stretches of utterances as heatmaps (time left to right, low bins at the

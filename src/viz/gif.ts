@@ -1,6 +1,6 @@
 import * as gifencModule from 'gifenc';
 import { writeFileAtomic } from '../io/atomic.ts';
-import type { RgbImage } from './image-grid.ts';
+import type { RgbImage } from '../io/png.ts';
 
 // Node sees only a default export (CommonJS build); bundlers get the ESM build's named exports
 const gifenc = typeof gifencModule.GIFEncoder === 'function' ? gifencModule : gifencModule.default;

@@ -1,9 +1,4 @@
-/** An 8-bit RGB picture, row-major, 3 bytes per pixel. */
-export interface RgbImage {
-  width: number;
-  height: number;
-  rgb: Uint8Array;
-}
+import type { RgbImage } from '../io/png.ts';
 
 /** Images as plain data: values in [0, 1], row-major [n, h, w, c], c = 1 (grey) or 3 (RGB). */
 export interface ImageBatch {

@@ -6,12 +6,10 @@ export {
   type ImageBatch,
   imageAt,
   imageGrid,
-  type RgbImage,
   reconstructionGrid,
   rowsOf,
   samplesGrid,
 } from './image-grid.ts';
-export { decodePng, encodePng, writePngAtomic } from './png.ts';
 export {
   type Decode,
   decodeInBatches,

@@ -1,4 +1,5 @@
-import { type GridOptions, imageGrid, type RgbImage } from './image-grid.ts';
+import type { RgbImage } from '../io/png.ts';
+import { type GridOptions, imageGrid } from './image-grid.ts';
 import { type Decode, decodeInBatches } from './traversal.ts';
 
 /**

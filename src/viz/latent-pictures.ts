@@ -5,11 +5,11 @@ import { type GroundTruthData, sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { writeNpy } from '../io/npy.ts';
+import { writePngAtomic } from '../io/png.ts';
 import type { Model } from '../models/model.ts';
 import { EMBEDDING_DEFAULTS, type EmbeddingOptions, embedCodes } from './embedding-map.ts';
 import { decodeLatentGrid, latentGridImage } from './latent-grid.ts';
 import { labelledPoints, scatterSvg } from './latent-scatter.ts';
-import { writePngAtomic } from './png.ts';
 import { svgToPng } from './vega-render.ts';
 
 /**

@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { type GroundTruthData, sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
+import { writePngAtomic } from '../io/png.ts';
 import { gaussianKlPerDim } from '../models/gaussian-vae.ts';
 import type { Model } from '../models/model.ts';
 import { writeClassTraversals } from './class-traversal.ts';
 import { writeGifAtomic } from './gif.ts';
 import { reconstructionGrid, samplesGrid } from './image-grid.ts';
 import { writeLatentPictures } from './latent-pictures.ts';
-import { writePngAtomic } from './png.ts';
 import {
   type Decode,
   decodeInBatches,

@@ -1,11 +1,5 @@
-import {
-  type GridOptions,
-  type ImageBatch,
-  imageAt,
-  imageGrid,
-  type RgbImage,
-  rowsOf,
-} from './image-grid.ts';
+import type { RgbImage } from '../io/png.ts';
+import { type GridOptions, type ImageBatch, imageAt, imageGrid, rowsOf } from './image-grid.ts';
 
 /** Decodes n codes (row-major [n, z]) into n images, row-major [n, h, w, c], values in [0, 1]. */
 export type Decode = (codes: Float32Array, n: number) => Float32Array;

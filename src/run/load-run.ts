@@ -6,9 +6,9 @@ import { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
 import { readJson } from '../io/read-json.ts';
 import type { Model } from '../models/model.ts';
+import { buildModel } from './build-model.ts';
 import { readCheckpoint } from './checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
-import { buildModel } from './session.ts';
 
 export const CONFIG_FILE = 'config.json';
 

@@ -1,9 +1,9 @@
 import { useBackend } from '../engine/backend.ts';
+import type { TrainConfig } from '../run/config.ts';
+import { buildSession } from '../train/session.ts';
+import { train } from '../train/trainer.ts';
+import { startWorkers } from '../train/worker-pool.ts';
 import { writeRunPictures } from '../viz/run-pictures.ts';
-import type { TrainConfig } from './config.ts';
-import { buildSession } from './session.ts';
-import { train } from './trainer.ts';
-import { startWorkers } from './worker-pool.ts';
 
 /** Trains (or resumes) a run folder to its last step with its worker threads, then writes its pictures. */
 export async function runTraining(

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { InputError } from '../../io/input-error.ts';
-import { buildSpeechCorpus, defaultTestSpeakers, SPEECH_CORPUS_DEFAULTS } from './build.ts';
+import { buildSpeechCorpus, defaultTestSpeakers, SPEECH_CORPUS_DEFAULTS } from '../data/speech/build.ts';
+import { InputError } from '../io/input-error.ts';
 
 type Progress = { update: (done: number, total: number) => void; stop: () => void };
 
@@ -14,7 +14,7 @@ const integerFlag = (flag: string, least: number) => (value: string) => {
 const positiveInt = (flag: string) => integerFlag(flag, 1);
 
 /**
- * `untangle data speech`: the subcommand lives beside the corpus code; src/cli/data.ts registers it and
+ * `untangle data speech` over the corpus builder (src/data/speech/build.ts); src/cli/data.ts registers it and
  * lends its progress display.
  */
 export function speechCommand(

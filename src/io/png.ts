@@ -1,6 +1,12 @@
 import { PNG } from 'pngjs';
-import { writeFileAtomic } from '../io/atomic.ts';
-import type { RgbImage } from './image-grid.ts';
+import { writeFileAtomic } from './atomic.ts';
+
+/** An 8-bit RGB picture, row-major, 3 bytes per pixel. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  rgb: Uint8Array;
+}
 
 export function encodePng(image: RgbImage): Buffer {
   const { width, height, rgb } = image;

@@ -5,12 +5,18 @@ import { completedDir, replaceDirAtomic } from '../io/atomic.ts';
 import { InputError } from '../io/input-error.ts';
 import { loadLayersWeights, saveLayersModel } from '../io/layers-model-files.ts';
 import type { Model } from '../models/model.ts';
-import type { Adam } from './adam.ts';
 
 /** Everything a run needs to continue exactly: weights, optimizer moments, RNG state and step. */
 export interface CheckpointState {
   step: number;
   rng: RngState;
+}
+
+/** An optimizer's state as a checkpoint stores it: its step count and flat float32 arrays (Adam: m, v). */
+export interface OptimizerSlots {
+  readonly iterations: number;
+  state(): Float32Array[];
+  restore(iterations: number, arrays: Float32Array[]): void;
 }
 
 interface StateFile extends CheckpointState {
@@ -22,7 +28,7 @@ export const CHECKPOINT_DIR = 'checkpoint';
 export async function writeCheckpoint(
   runDir: string,
   model: Model,
-  optimizers: Adam[],
+  optimizers: OptimizerSlots[],
   state: CheckpointState,
 ): Promise<void> {
   await replaceDirAtomic(join(runDir, CHECKPOINT_DIR), async (dir) => {
@@ -54,7 +60,7 @@ export async function writeCheckpoint(
 export async function readCheckpoint(
   runDir: string,
   model: Model,
-  optimizers: Adam[] = [],
+  optimizers: OptimizerSlots[] = [],
 ): Promise<CheckpointState> {
   const dir = completedDir(join(runDir, CHECKPOINT_DIR));
   if (dir == null) throw new InputError(`${runDir}: has no checkpoint/ folder to resume or load from`);
