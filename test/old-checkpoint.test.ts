@@ -29,7 +29,11 @@ describe('a checkpoint written by af49a90 resumes exactly', () => {
   });
 
   it('FHVAE: steps 5-8, across a hierarchical round, as the uninterrupted run logged them', () => {
-    const run = resumeCopy('fhvae-run', ['--steps', '8', '--corpus', join(FIXTURES, 'speech-corpus')], 'train-fhvae');
+    const run = resumeCopy(
+      'fhvae-run',
+      ['--steps', '8', '--corpus', join(FIXTURES, 'speech-corpus')],
+      'train-fhvae',
+    );
     const expected = readLog(join(FIXTURES, 'fhvae-run'), 'expected-log.jsonl');
     assert.equal(expected.length, 8);
     assert.deepEqual(strip(readLog(run)), strip(expected));
