@@ -22,6 +22,8 @@ export interface MigResult {
   perFactor: number[];
   /** MI matrix [dim][factor] in nats */
   mutualInformation: number[][];
+  /** H(factor) of the sample in nats, the normaliser of perFactor */
+  factorEntropy: number[];
 }
 
 export function migFromSample(
@@ -37,9 +39,10 @@ export function migFromSample(
   );
   const factorColumns = intColumns(factors, count, numFactors);
   const mi = mutualInformationMatrix(discrete, factorColumns);
-  const perFactor = factorColumns.map((f, k) => {
+  const factorEntropy = factorColumns.map(entropy);
+  const perFactor = factorColumns.map((_, k) => {
     const sorted = mi.map((row) => row[k]).sort((a, b) => b - a);
-    const h = entropy(f);
+    const h = factorEntropy[k];
     return h > 0 ? (sorted[0] - (sorted[1] ?? 0)) / h : 0;
   });
   return {
@@ -47,6 +50,7 @@ export function migFromSample(
     mig: perFactor.reduce((a, b) => a + b, 0) / perFactor.length,
     perFactor,
     mutualInformation: mi,
+    factorEntropy,
   };
 }
 

@@ -9,6 +9,7 @@ import { writeClassTraversals } from './class-traversal.ts';
 import { writeGifAtomic } from './gif.ts';
 import { reconstructionGrid, samplesGrid } from './image-grid.ts';
 import { writeLatentPictures } from './latent-pictures.ts';
+import { gridCentres, withColumnLabels, withRowLabels } from './picture-labels.ts';
 import {
   type Decode,
   decodeInBatches,
@@ -22,6 +23,13 @@ export interface PictureOptions {
   seedIndex?: number;
   steps?: number;
   range?: number;
+  /** a line under a dim's row label, e.g. the ground-truth factor it captures (`posX 0.72 · 89%`) */
+  dimNotes?: Readonly<Record<number, string>>;
+}
+
+/** A traversal row's label: the dim, its KL and, where known, what it captures. */
+export function dimLabel(dim: number, kl: number, note?: string): string[] {
+  return [`z${dim} · KL ${kl.toFixed(2)}`, ...(note ? [note] : [])];
 }
 
 /** Mean codes and KL per dim of n images, encoded in batches of 64. */
@@ -59,7 +67,7 @@ export async function writeRunPictures(
   seed: number,
   options: PictureOptions = {},
 ): Promise<string[]> {
-  const { seedIndex = 0, steps = 10, range = 2 } = options;
+  const { seedIndex = 0, steps = 10, range = 2, dimNotes = {} } = options;
   const rng = new Rng(seed).fork();
   const shape = data.observationShape;
   const latent = model.latentDim;
@@ -91,10 +99,19 @@ export async function writeRunPictures(
     await write(join(runDir, name));
     written.push(join(runDir, name));
   };
-  await save('traversal.png', (p) => writePngAtomic(p, traversalGrid(traversal, grid)));
-  await save('traversal.gif', (p) =>
-    writeGifAtomic(p, traversalFrames(traversal, { ...grid, upscale: 2 }), 120),
+  // every row (a frame's column in the GIF) says which dim it moves, its KL and what it captures
+  const labels = dims.map((d) => dimLabel(d, kl[d], dimNotes[d]));
+  const labelStyle = { background: grid.background };
+  await save('traversal.png', (p) =>
+    writePngAtomic(
+      p,
+      withRowLabels(traversalGrid(traversal, grid), labels, gridCentres(dims.length, shape[0]), labelStyle),
+    ),
   );
+  const frames = traversalFrames(traversal, { ...grid, upscale: 2 }).map((frame) =>
+    withColumnLabels(frame, labels, gridCentres(dims.length, 2 * shape[1]), labelStyle),
+  );
+  await save('traversal.gif', (p) => writeGifAtomic(p, frames, 120));
   // 64 originals and their reconstructions (decoded posterior means), 8 pairs to a row
   const shown = 64;
   const pixels = shape[0] * shape[1] * shape[2];
