@@ -21,6 +21,7 @@ const subcommands: Array<() => Promise<{ register(program: Command): void }>> = 
   () => import('./serve.ts'),
   () => import('./train-fhvae.ts'),
   () => import('./fhvae-table.ts'),
+  () => import('./study.ts'),
 ];
 for (const load of subcommands) (await load()).register(program);
 

@@ -7,6 +7,7 @@ import { evaluateRun } from '../metrics/evaluate-run.ts';
 import { parseMetricSettings } from '../metrics/suite.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
 import type { SweepJob } from './spec.ts';
+import { trainAlongCurve } from './study-curve.ts';
 
 /** What a finished job records: its config, swept values and headline metrics. Its file marks it done. */
 export interface JobResult {
@@ -47,7 +48,8 @@ export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult
     await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(job.config, null, 2)}\n`);
   }
   // the job's stderr is its log (DIR/logs/ID.log): plain progress lines, then one line per metric
-  await runTraining(job.config, runDir, resume);
+  if (job.curve) await trainAlongCurve(sweepDir, job.id, job.config, job.curve, runDir, resume);
+  else await runTraining(job.config, runDir, resume);
   const report = await evaluateRun(runDir, {
     metrics: job.metrics.names,
     kinds: job.metrics.codes,

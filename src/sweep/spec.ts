@@ -5,6 +5,7 @@ import { parseMetricNames, parseMetricSettings } from '../metrics/suite.ts';
 import { MODELS } from '../models/registry.ts';
 import { resolveTrainConfig, type TrainConfig } from '../run/config.ts';
 import { presetConfig } from '../train/presets.ts';
+import type { CurveSpec } from './study-curve.ts';
 
 /**
  * A sweep: every model × each of its hyperparameter grids × dataset × seed, trained with shared settings
@@ -43,6 +44,8 @@ export interface SweepJob {
   /** the swept hyperparameters of this job, for tables */
   hyperparameters: Record<string, unknown>;
   metrics: { names: string[]; settings: string[]; codes: ('mean' | 'sampled')[] };
+  /** light scores at intermediate steps (studies, study-curve.ts); not part of the id */
+  curve?: CurveSpec;
 }
 
 export function parseSweepSpec(raw: unknown, source: string): SweepSpec {

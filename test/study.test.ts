@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runStudy, studyJobs } from '../src/sweep/study.ts';
+import { STUDY_BUDGETS } from '../src/sweep/study-budgets.ts';
+import { readCurve, trainAlongCurve } from '../src/sweep/study-curve.ts';
+import { STUDIES, type StudyDefinition } from '../src/sweep/study-definitions.ts';
+import { checkTrend, type StudyObservation, studyRows } from '../src/sweep/study-report.ts';
+import { resolveTrainConfig } from '../src/train/config.ts';
+import { runTraining } from '../src/train/run-training.ts';
+import { readLog } from '../src/train/trainer.ts';
+import { tempDir, untangle } from './helpers/cli.ts';
+
+const obs = (model: string, setting: Record<string, unknown>, seed: number, values: Record<string, number>) =>
+  ({ model, setting, seed, values }) as StudyObservation;
+
+describe('study trend checks', () => {
+  const points = [
+    obs('beta-vae', { beta: 1 }, 0, { mig: 0.05, reconstruction: 30 }),
+    obs('beta-vae', { beta: 1 }, 1, { mig: 0.07, reconstruction: 31 }),
+    obs('beta-vae', { beta: 4 }, 0, { mig: 0.2, reconstruction: 40 }),
+    obs('beta-vae', { beta: 4 }, 1, { mig: 0.1, reconstruction: 42 }),
+    obs('factor-vae', { gamma: 35 }, 0, { mig: 0.3, reconstruction: 35 }),
+    obs('factor-vae', { gamma: 35 }, 1, { mig: 0.32, reconstruction: 36 }),
+  ];
+  const rows = studyRows(points, ['mig', 'reconstruction']);
+
+  it('rows are seed means with the sample std', () => {
+    const row = rows.find((r) => r.label === 'β-VAE β=4')!;
+    assert.equal(row.seeds, 2);
+    assert.ok(Math.abs(row.metrics.mig.mean - 0.15) < 1e-12);
+    assert.ok(Math.abs(row.metrics.mig.std - Math.sqrt(0.005)) < 1e-12, `${row.metrics.mig.std}`);
+  });
+
+  it('rises: Spearman ρ over jobs; holds at ≥ 0.5, fails at ≤ 0', () => {
+    const rises = { kind: 'rises', model: 'beta-vae', hyperparameter: 'beta', claim: 'c' } as const;
+    // ranks of β: 1.5,1.5,3.5,3.5; of MIG: 1,2,4,3 → ρ = 0.894
+    const mig = checkTrend({ ...rises, metric: 'mig' }, points, rows);
+    assert.equal(mig.verdict, 'holds');
+    assert.match(mig.detail, /ρ\(β, MIG\) = 0\.89 over 4 jobs/);
+    assert.equal(checkTrend({ ...rises, kind: 'falls', metric: 'mig' }, points, rows).verdict, 'fails');
+    assert.equal(checkTrend({ ...rises, metric: 'kl' }, points, rows).verdict, 'unknown');
+  });
+
+  it('beats: best setting against best setting, beyond the seed spread; lower is better for losses', () => {
+    const beats = { kind: 'beats', better: 'factor-vae', worse: 'beta-vae', claim: 'c' } as const;
+    // 0.31 vs 0.15: gap 0.16 > the larger std 0.0707
+    assert.equal(checkTrend({ ...beats, metric: 'mig' }, points, rows).verdict, 'holds');
+    // reconstruction: lower is better, best β-VAE is β=1 (30.5) vs 35.5: FactorVAE is worse
+    assert.equal(checkTrend({ ...beats, metric: 'reconstruction' }, points, rows).verdict, 'fails');
+    const close = [
+      ...points,
+      obs('beta-vae', { beta: 8 }, 0, { mig: 0.3 }),
+      obs('beta-vae', { beta: 8 }, 1, { mig: 0.1 }),
+    ];
+    assert.equal(checkTrend({ ...beats, metric: 'mig' }, close, studyRows(close, ['mig'])).verdict, 'weak');
+  });
+
+  it('every study builds its sweep at every budget (ids distinct, the curve attached)', () => {
+    for (const study of Object.values(STUDIES).filter((s) => s.name !== 'fhvae')) {
+      for (const budget of Object.values(STUDY_BUDGETS)) {
+        const { jobs } = studyJobs(study, budget, 2);
+        assert.equal(new Set(jobs.map((j) => j.id)).size, jobs.length, `${study.name} ${budget.name}`);
+        assert.ok(
+          jobs.every((j) => j.config.steps === budget.train.steps && j.curve?.steps === budget.curveSteps),
+        );
+      }
+    }
+    const discrete = studyJobs(STUDIES.discrete, STUDY_BUDGETS.quick, 1).jobs;
+    assert.deepEqual(
+      discrete.map((j) => [
+        j.config.model,
+        j.config.modelOptions.relieveEvery ?? j.config.modelOptions.capacitySteps,
+      ]),
+      [
+        ['cascade-vae', 75],
+        ['joint-vae', 1500],
+      ],
+      'the schedules scale with the budget',
+    );
+  });
+});
+
+describe('study runs', () => {
+  it('training along a curve equals training straight through, and records each point once', async () => {
+    const config = resolveTrainConfig({
+      model: 'beta-vae',
+      dataset: 'dsprites',
+      steps: 4,
+      batchSize: 8,
+      logEvery: 1,
+      checkpointEvery: 2,
+      learningRate: 1e-3,
+      threads: 1,
+    });
+    const straight = tempDir('curve');
+    await runTraining(config, straight, false, { progress: false });
+    const sweepDir = tempDir('curve-sweep');
+    const staged = tempDir('curve-run');
+    writeFileSync(join(staged, 'config.json'), JSON.stringify(config));
+    const curve = { steps: [2], metrics: ['mig'], settings: ['mig.numTrain=100'] };
+    await trainAlongCurve(sweepDir, 'job', config, curve, staged, false);
+    const totals = (dir: string) => readLog(dir).map((e) => e.total);
+    assert.deepEqual(totals(staged), totals(straight));
+    const points = readCurve(sweepDir, 'job');
+    assert.deepEqual(
+      points.map((p) => p.step),
+      [2, 4],
+    );
+    assert.ok(points.every((p) => Number.isFinite(p.mig) && Number.isFinite(p.reconstruction)));
+    await trainAlongCurve(sweepDir, 'job', config, curve, staged, true);
+    assert.equal(readCurve(sweepDir, 'job').length, 2, 'a resumed job adds no point twice');
+  });
+
+  it('runs a two-job study through the sweep pool, writes table, plots, report; a rerun resumes', async () => {
+    const study: StudyDefinition = { ...STUDIES.beta, grid: () => ({ 'beta-vae': { beta: [1, 4] } }) };
+    const dir = tempDir('study');
+    const options = { seeds: 1, jobs: 2, command: 'untangle study beta --budget tiny' };
+    const { report, failed } = await runStudy(dir, study, STUDY_BUDGETS.tiny, options);
+    assert.deepEqual(failed, []);
+    const table = JSON.parse(readFileSync(join(dir, 'table.json'), 'utf8'));
+    assert.deepEqual(
+      table.rows.map((r: { label: string }) => r.label),
+      ['β-VAE β=1', 'β-VAE β=4'],
+    );
+    assert.ok(
+      table.rows.every(
+        (r: { metrics: Record<string, unknown> }) => 'mig' in r.metrics && 'reconstruction' in r.metrics,
+      ),
+    );
+    assert.equal(table.checks.length, 3);
+    assert.match(report, /The seeds' claim.*Higgins et al\. 2017/);
+    assert.match(report, /MIG rises with β: \*\*/);
+    for (const plot of ['mig-vs-beta.png', 'mig-vs-step.png', 'reconstruction-vs-step.png'])
+      assert.ok(statSync(join(dir, 'plots', plot)).size > 1000, plot);
+    const results = studyJobs(study, STUDY_BUDGETS.tiny, 1).jobs.map((j) =>
+      join(dir, 'results', `${j.id}.json`),
+    );
+    const before = results.map((r) => statSync(r).mtimeMs);
+    await runStudy(dir, study, STUDY_BUDGETS.tiny, options);
+    assert.deepEqual(
+      results.map((r) => statSync(r).mtimeMs),
+      before,
+      'finished jobs are not run again',
+    );
+    assert.ok(existsSync(join(dir, 'report.md')));
+  });
+
+  it('rejects an unknown study or budget with one line and exit code 2', () => {
+    const dir = tempDir('study-bad');
+    const bad = untangle(['study', 'gamma', '--out', dir]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /study gamma: unknown, expected one of beta, factor-vs-beta/);
+    const budget = untangle(['study', 'beta', '--out', dir, '--budget', 'huge']);
+    assert.equal(budget.status, 2);
+    assert.match(budget.stderr, /--budget huge: unknown/);
+    const fhvae = untangle(['study', 'fhvae', '--out', dir, '--budget', 'tiny']);
+    assert.equal(fhvae.status, 2);
+    assert.match(fhvae.stderr, /give --corpus DIR/);
+  });
+});
