@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { demoReport, factorNote, namedFactors } from '../src/cli/demo-report.ts';
+import type { RgbImage } from '../src/io/png.ts';
 import { latentFactors } from '../src/metrics/latent-factors.ts';
 import { migFromSample } from '../src/metrics/mig.ts';
-import { imageGrid, type RgbImage } from '../src/viz/image-grid.ts';
+import { imageGrid } from '../src/viz/image-grid.ts';
 import { gridCentres, withColumnLabels, withRowLabels } from '../src/viz/picture-labels.ts';
 
 describe('latentFactors: the factor each dim captures, and how exclusively', () => {

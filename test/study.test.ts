@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { runTraining } from '../src/jobs/run-training.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
+import { readLog } from '../src/run/log.ts';
 import { runStudy, studyJobs } from '../src/sweep/study.ts';
 import { STUDY_BUDGETS } from '../src/sweep/study-budgets.ts';
 import { readCurve, trainAlongCurve } from '../src/sweep/study-curve.ts';
 import { STUDIES, type StudyDefinition } from '../src/sweep/study-definitions.ts';
 import { checkTrend, type StudyObservation, studyRows } from '../src/sweep/study-report.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
-import { runTraining } from '../src/train/run-training.ts';
-import { readLog } from '../src/train/trainer.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 const obs = (model: string, setting: Record<string, unknown>, seed: number, values: Record<string, number>) =>

@@ -1,13 +1,13 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { runTraining } from '../jobs/run-training.ts';
 import { groundTruthSource, posteriorCacheFor } from '../metrics/code-source.ts';
 import { modelEncoder } from '../metrics/evaluate-run.ts';
 import { headlines, parseMetricSettings, runMetrics } from '../metrics/suite.ts';
-import type { TrainConfig } from '../train/config.ts';
-import { loadRun } from '../train/load-run.ts';
-import { runTraining } from '../train/run-training.ts';
-import { readLog } from '../train/trainer.ts';
+import type { TrainConfig } from '../run/config.ts';
+import { loadRun } from '../run/load-run.ts';
+import { readLog } from '../run/log.ts';
 
 /** Light scores at intermediate steps of a job: metric against training step. */
 export interface CurveSpec {

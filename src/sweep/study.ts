@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../io/input-error.ts';
-import { readLog } from '../train/trainer.ts';
+import { readLog } from '../run/log.ts';
 import { runLocally } from './local-pool.ts';
 import { enqueueAndWait } from './queue.ts';
 import { readResult } from './run-job.ts';

@@ -1,5 +1,6 @@
 import { Resvg } from '@resvg/resvg-js';
-import { GRID_DEFAULTS, type RgbImage, toByte } from './image-grid.ts';
+import type { RgbImage } from '../io/png.ts';
+import { GRID_DEFAULTS, toByte } from './image-grid.ts';
 
 /** Text beside or under a picture: drawn as SVG <text> and rasterised by resvg with the system's fonts. */
 export interface LabelOptions {
