@@ -1,5 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,8 +25,11 @@ import type {
   SweepDetail,
   SweepSummary,
 } from '../src/server/api-types.ts';
-import { createDashboardServer, listen } from '../src/server/server.ts';
-import { ROOT, tempDir, untangle } from './helpers/cli.ts';
+import { MAX_KEPT_LINES } from '../src/server/log-summary.ts';
+import { runLog } from '../src/server/runs.ts';
+import { realRoot } from '../src/server/safe-path.ts';
+import { createDashboardServer, exposureWarning, isLoopbackHost, listen } from '../src/server/server.ts';
+import { ROOT, tempDir, untangle, untangleAsync } from './helpers/cli.ts';
 
 const SECRET = 'TOP-SECRET-OUTSIDE-RUNS-DIR';
 
@@ -321,8 +336,36 @@ describe('dashboard server', () => {
     const evil = await send(port, '/api/runs', 'GET', { Host: 'attacker.example:80' });
     assert.equal(evil.status, 403);
     assert.doesNotMatch(evil.body, /alpha/);
-    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `127.1.2.3:${port}`]) {
       assert.equal((await send(port, '/api/runs', 'GET', { Host: host })).status, 200, host);
+    }
+    // names that merely start like loopback, userinfo tricks, another port, no port, junk
+    for (const host of [
+      '127.evil.com',
+      `127.evil.com:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `localhost:1@evil.com`,
+      `localhost:${port}@evil.com`,
+      `localhost.evil.com:${port}`,
+      `127.0.0.256:${port}`,
+      `localhost:${port + 1}`,
+      'localhost',
+      `[::1].evil.com:${port}`,
+    ]) {
+      const reply = await send(port, '/api/runs', 'GET', { Host: host });
+      assert.equal(reply.status, 403, `Host ${host}: ${reply.body}`);
+      assert.doesNotMatch(reply.body, /alpha/);
+    }
+    assert.equal(isLoopbackHost(undefined, port), false, 'no Host header');
+    assert.equal(isLoopbackHost('localhost', 80), true, 'no port on port 80');
+    assert.equal(isLoopbackHost('LOCALHOST:8080', 8080), true);
+  });
+
+  it('warns only when it listens beyond loopback', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '127.0.0.2'])
+      assert.equal(exposureWarning(host), null);
+    for (const host of ['0.0.0.0', '::', '192.168.1.2', '127.evil.com']) {
+      assert.match(exposureWarning(host) ?? '', /reachable from the network, unauthenticated/, host);
     }
   });
 
@@ -412,6 +455,77 @@ describe('dashboard server', () => {
   });
 });
 
+describe('dashboard log reading', () => {
+  const line = (step: number) => JSON.stringify({ step, total: 1 / step, kl: step % 7, klPerDim: [step] });
+
+  it('holds a bounded number of lines of a long log, every stride-th and the last', async () => {
+    const root = tempDir('serve-log');
+    mkdirSync(join(root, 'long'));
+    writeJson(join(root, 'long', 'config.json'), { model: 'vae' });
+    const total = 3 * MAX_KEPT_LINES + 5;
+    const lines = Array.from({ length: total }, (_, i) => line(i + 1));
+    // a garbage line and an over-long one in the middle are skipped, not fatal
+    lines.splice(100, 0, '{"step": 3, "total"', 'x'.repeat(300_000));
+    writeFileSync(join(root, 'long', 'log.jsonl'), `${lines.join('\n')}\n`);
+    const real = realRoot(root);
+    const all = await runLog(real, 'long', 1e9);
+    assert.equal(all.total, total);
+    assert.ok(all.entries.length <= MAX_KEPT_LINES + 1, `${all.entries.length} entries kept`);
+    assert.equal(all.stride, 4, 'the kept stride doubles past MAX_KEPT_LINES');
+    assert.deepEqual(
+      all.entries.slice(0, -1).map((e) => e.step),
+      all.entries.slice(0, -1).map((_, j) => j * all.stride + 1),
+    );
+    assert.equal(all.entries.at(-1)?.step, total, 'the last line is always there');
+    const thin = await runLog(real, 'long', 1000);
+    assert.ok(thin.stride % 4 === 0 && thin.stride >= Math.ceil(total / 1000), `stride ${thin.stride}`);
+    assert.ok(thin.entries.length <= 1001, `${thin.entries.length} entries`);
+  });
+
+  it('reads a log again only when it changed, and an appended log from where it was', async () => {
+    const root = tempDir('serve-log-cache');
+    const dir = join(root, 'run');
+    mkdirSync(dir);
+    writeJson(join(dir, 'config.json'), { model: 'vae' });
+    const log = join(dir, 'log.jsonl');
+    writeFileSync(log, `${[1, 2, 3].map(line).join('\n')}\n`);
+    const real = realRoot(root);
+    assert.deepEqual(
+      (await runLog(real, 'run', 100)).entries.map((e) => e.step),
+      [1, 2, 3],
+    );
+    // same inode, size and mtime: served from the cache, not parsed again
+    const { mtime } = statSync(log);
+    const fd = openSync(log, 'r+');
+    writeSync(fd, Buffer.from(line(7)), 0, line(7).length, 0);
+    closeSync(fd);
+    utimesSync(log, mtime, mtime);
+    assert.equal((await runLog(real, 'run', 100)).entries[0].step, 1, 'cached');
+    // appended, the last line still being written: read from the last complete line on (the lines
+    // before it are not parsed again, so the in-place edit stays unseen)
+    appendFileSync(log, `${line(4)}\n${line(5).slice(0, 9)}`);
+    const torn = await runLog(real, 'run', 100);
+    assert.deepEqual(
+      torn.entries.map((e) => e.step),
+      [1, 2, 3, 4],
+    );
+    appendFileSync(log, `${line(5).slice(9)}\n`);
+    const done = await runLog(real, 'run', 100);
+    assert.deepEqual(
+      done.entries.map((e) => e.step),
+      [1, 2, 3, 4, 5],
+    );
+    // replaced (resume drops lines past its checkpoint): read anew
+    const replacement = join(dir, '.log.tmp');
+    writeFileSync(replacement, `${[1, 2].map(line).join('\n')}\n`);
+    renameSync(replacement, log);
+    assert.deepEqual(
+      (await runLog(real, 'run', 100)).entries.map((e) => e.step),
+      [1, 2],
+    );
+  });
+});
+
 describe('untangle serve', () => {
   it('names a missing runs folder in one line and exits 2', () => {
     const missing = join(tempDir('serve-missing'), 'no-such-runs');
@@ -419,5 +533,23 @@ describe('untangle serve', () => {
     assert.equal(result.status, 2, result.stderr);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
     assert.match(result.stderr, /runs folder .*no-such-runs does not exist/);
+  });
+
+  it('warns on stderr that --host 0.0.0.0 exposes the runs, unauthenticated', async () => {
+    const child = untangleAsync(['serve', tempDir('serve-exposed'), '--host', '0.0.0.0', '--port', '0']);
+    let stderr = '';
+    const warned = await new Promise<boolean>((done) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr += chunk;
+        if (/\n/.test(stderr)) done(true);
+      });
+      child.on('exit', () => done(false));
+    });
+    child.kill('SIGKILL');
+    assert.ok(warned, stderr);
+    assert.match(
+      stderr.split('\n')[0],
+      /warning: --host 0\.0\.0\.0 .*reachable from the network, unauthenticated/,
+    );
   });
 });

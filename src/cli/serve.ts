@@ -22,7 +22,9 @@ export function register(program: Command): void {
         );
       }
       if (flags.port > 65535) throw new UsageError(`--port expects 0 to 65535, got ${flags.port}`);
-      const { createDashboardServer, listen } = await import('../server/server.ts');
+      const { createDashboardServer, exposureWarning, listen } = await import('../server/server.ts');
+      const warning = exposureWarning(flags.host);
+      if (warning != null) process.stderr.write(`${warning}\n`);
       const { ensureWebBuild } = await import('../server/web-build.ts');
       const { dist } = await ensureWebBuild(undefined, () =>
         process.stderr.write('building the dashboard (once, after install or a change of web/)...\n'),

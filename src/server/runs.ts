@@ -11,6 +11,7 @@ import type {
   SweepDetail,
   SweepSummary,
 } from './api-types.ts';
+import { EMPTY_LOG, logSummary, parseLogLine, thinLog } from './log-summary.ts';
 import { HttpError, pathSegments, resolveInside } from './safe-path.ts';
 
 /** How deep run folders are looked for under RUNS_DIR (a sweep's runs sit at SWEEP/runs/ID). */
@@ -111,17 +112,6 @@ async function lastLogLine(path: string): Promise<LogLine | null> {
     }
   } finally {
     await handle.close();
-  }
-}
-
-function parseLogLine(text: string): LogLine | null {
-  if (text.trim() === '') return null;
-  try {
-    const value = JSON.parse(text);
-    return isPlainObject(value) && typeof value.step === 'number' ? (value as LogLine) : null;
-  } catch {
-    // a line being appended while we read
-    return null;
   }
 }
 
@@ -227,12 +217,9 @@ export async function runDetail(root: string, id: string): Promise<RunDetail> {
   const dir = await runFolder(root, id);
   const { sweeps } = await discover(root);
   const summary = await runSummary(dir, id, sweeps);
-  const entries = await readLogLines(dir);
-  const lastKl = [...entries].reverse().find((e) => Array.isArray(e.klPerDim))?.klPerDim as
-    | number[]
-    | undefined;
+  const log = await logSummary(join(dir, 'log.jsonl'));
   const latent = await latentOf(summary.config);
-  if (latent) latent.klPerDim = lastKl ?? null;
+  if (latent) latent.klPerDim = log?.lastKlPerDim ?? null;
   const pictures: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
     if (PICTURE.test(name) && !name.startsWith('.')) pictures[name] = fileUrl(id, name);
@@ -260,32 +247,16 @@ export async function runDetail(root: string, id: string): Promise<RunDetail> {
     pictures,
     checkpoint,
     latent,
-    logLines: entries.length,
+    logLines: log?.total ?? 0,
   };
 }
 
-async function readLogLines(dir: string): Promise<LogLine[]> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, 'log.jsonl'), 'utf8');
-  } catch {
-    return [];
-  }
-  const out: LogLine[] = [];
-  for (const line of text.split('\n')) {
-    const parsed = parseLogLine(line);
-    if (parsed) out.push(parsed);
-  }
-  return out;
-}
-
-/** A run's log, thinned to at most `maxPoints` lines: every stride-th line and the last one. */
+/** A run's log, thinned to at most about `maxPoints` lines: every stride-th line and the last one. */
 export async function runLog(root: string, id: string, maxPoints: number): Promise<LogResponse> {
   const dir = await runFolder(root, id);
-  const all = await readLogLines(dir);
-  const stride = Math.max(1, Math.ceil(all.length / maxPoints));
-  const entries = all.filter((_, i) => i % stride === 0 || i === all.length - 1);
-  return { id, entries, total: all.length, stride };
+  const summary = (await logSummary(join(dir, 'log.jsonl'))) ?? EMPTY_LOG;
+  const { entries, stride } = thinLog(summary, maxPoints);
+  return { id, entries, total: summary.total, stride };
 }
 
 // ---------------------------------------------------------------------------------------------- sweeps

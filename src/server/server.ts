@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname } from 'node:path';
+import { excerpt } from '../io/excerpt.ts';
 import type { ApiError } from './api-types.ts';
 import { listRuns, listSweeps, runDetail, runFolder, runLog, sweepDetail } from './runs.ts';
 import { HttpError, pathSegments, realRoot, resolveFileInside } from './safe-path.ts';
@@ -13,7 +14,7 @@ export interface DashboardOptions {
   runsDir: string;
   /** the built web app (index.html, assets/), or null to serve the API only */
   webDist: string | null;
-  /** the address the server listens on: Host headers naming another loopback name are refused */
+  /** the address the server listens on: on loopback, Host headers other than loopback names are refused */
   host?: string;
 }
 
@@ -42,17 +43,35 @@ const APP_CSP =
 // A file of a run is data, never a page: an SVG opened directly runs no script.
 const FILE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox";
 
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+/** An IPv4 literal in 127.0.0.0/8, written as the four decimal octets (no `127.evil.com`). */
+const LOOPBACK_IPV4 = /^127\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){2}$/;
 
-function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+/** Whether the server listens on a loopback address (an exposed server cannot check Host headers). */
+export function isLoopbackAddress(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || LOOPBACK_IPV4.test(host);
 }
 
-/** The host name of a Host header (without the port). */
-function hostName(header: string): string {
-  if (header.startsWith('[')) return header.slice(0, header.indexOf(']') + 1);
-  const colon = header.lastIndexOf(':');
-  return colon >= 0 ? header.slice(0, colon) : header;
+/**
+ * Whether a Host header names this server by a loopback name: exactly `localhost`, a 127.x.x.x literal
+ * or `[::1]`, with the port it is served on (the port may be left out only on port 80). Anything else
+ * (`127.evil.com`, `127.0.0.1.nip.io`, `localhost:1@evil.com`) is a page from elsewhere (DNS rebinding).
+ */
+export function isLoopbackHost(header: string | undefined, port: number): boolean {
+  if (header == null) return false;
+  const match = /^(localhost|\[::1\]|[0-9.]+)(?::(\d{1,5}))?$/i.exec(header);
+  if (match == null) return false;
+  const name = match[1].toLowerCase();
+  if (name !== 'localhost' && name !== '[::1]' && !LOOPBACK_IPV4.test(name)) return false;
+  return match[2] == null ? port === 80 : Number(match[2]) === port;
+}
+
+/** The line `untangle serve` prints when it listens beyond loopback (null when it does not). */
+export function exposureWarning(host: string): string | null {
+  if (isLoopbackAddress(host)) return null;
+  return (
+    `warning: --host ${host} makes the dashboard reachable from the network, unauthenticated: ` +
+    'anyone who can reach this machine can read every run (and the Host check is off)'
+  );
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, head: boolean): void {
@@ -114,7 +133,7 @@ function intParam(params: URLSearchParams, name: string, fallback: number): numb
 export function createDashboardServer(options: DashboardOptions): Server {
   const root = realRoot(options.runsDir);
   const dist = options.webDist == null ? null : realRoot(options.webDist);
-  const checkHost = options.host == null || isLoopback(options.host);
+  const checkHost = options.host == null || isLoopbackAddress(options.host);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const head = req.method === 'HEAD';
@@ -123,10 +142,10 @@ export function createDashboardServer(options: DashboardOptions): Server {
       throw new HttpError(405, `method ${req.method} not allowed: the dashboard is read-only (GET, HEAD)`);
     }
     // DNS rebinding: a page from elsewhere whose name resolves to 127.0.0.1 sends its own Host
-    if (checkHost && !isLoopback(hostName(req.headers.host ?? ''))) {
+    if (checkHost && !isLoopbackHost(req.headers.host, req.socket.localPort ?? 0)) {
       throw new HttpError(
         403,
-        `Host "${req.headers.host ?? ''}" refused: the dashboard answers loopback names only`,
+        `Host ${excerpt(req.headers.host ?? '')} refused: the dashboard answers loopback names (localhost, 127.x.x.x, [::1]) with its port only`,
       );
     }
     const raw = req.url ?? '/';
