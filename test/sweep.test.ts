@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import { spearman } from '../src/sweep/aggregate.ts';
+import { acquireJobLock, LOCK_STALE_MS, lockPathOf } from '../src/sweep/job-lock.ts';
+import { runJob } from '../src/sweep/run-job.ts';
 import { dlibUnsupervisedSpec, expandSweep, gridPoints, parseSweepSpec } from '../src/sweep/spec.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 import { tinySpec } from './helpers/sweep-spec.ts';
@@ -54,11 +58,102 @@ describe('sweep grid', () => {
     );
   });
 
+  it('names the spec file and field of a bad dataset, an empty models, a bad metric name or setting', () => {
+    const bad: Array<[object, RegExp]> = [
+      [{ datasets: ['dsprites', 'nope'] }, /: s\.json: datasets\.1 \("nope"\): unknown dataset "nope"/],
+      [{ datasets: ['images'] }, /: s\.json: datasets\.0 \("images"\): dataset images needs a path/],
+      [{ train: { variant: 'neon' } }, /: s\.json: datasets\.0 \("dsprites"\): .*unknown variant "neon"/],
+      [{ metrics: { names: ['mig', 'nope'] } }, /: s\.json: metrics\.names: unknown metric "nope"/],
+      [
+        { metrics: { names: ['mig'], settings: ['mig.nope=3'] } },
+        /: s\.json: metrics\.settings mig\.nope=3: mig has no option "nope"/,
+      ],
+      [{ metrics: { names: ['mig'], settings: ['sap.numTrain=3'] } }, /: s\.json: metrics\.settings sap\./],
+    ];
+    for (const [change, message] of bad) {
+      const spec = parseSweepSpec({ models: { 'beta-vae': { beta: [1] } }, ...change }, 's.json');
+      assert.throws(() => expandSweep(spec, 's.json'), message, JSON.stringify(change));
+    }
+    assert.throws(
+      () => parseSweepSpec({ models: {} }, 's.json'),
+      /^InputError: s\.json: models: expected at least one model/,
+    );
+  });
+
+  it('folds duplicate grid points into one job and says so', () => {
+    const spec = parseSweepSpec({ models: { 'beta-vae': { beta: [4, 4, 1] } }, seeds: [0, 0] }, 's.json');
+    const told: string[] = [];
+    const jobs = expandSweep(spec, 's.json', (m) => told.push(m));
+    assert.equal(jobs.length, 2);
+    assert.equal(new Set(jobs.map((j) => j.id)).size, 2);
+    assert.deepEqual(
+      jobs.map((j) => [j.config.modelOptions.beta, j.config.seed]),
+      [
+        [4, 0],
+        [1, 0],
+      ],
+    );
+    assert.deepEqual(told, [
+      's.json: 4 duplicate grid points (repeated seeds or values) folded: 2 distinct jobs',
+    ]);
+  });
+
   it('Spearman rank correlation with ties', () => {
     assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
     assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
     // ranks [1.5, 1.5, 3] vs [1, 2, 3]: r = 0.866...
     assert.ok(Math.abs(spearman([5, 5, 9], [1, 2, 3]) - Math.sqrt(3) / 2) < 1e-12);
+  });
+});
+
+describe('sweep job lock', () => {
+  const settle = (p: Promise<unknown>, ms: number) =>
+    Promise.race([p.then(() => 'taken'), new Promise((r) => setTimeout(() => r('waiting'), ms))]);
+
+  it('lets one process own a job: a second waits until the first releases it', async () => {
+    const dir = tempDir('sweep-lock');
+    const first = await acquireJobLock(dir, 'job1');
+    const second = acquireJobLock(dir, 'job1', { pollMs: 10 });
+    assert.equal(await settle(second, 150), 'waiting');
+    await first.release();
+    assert.equal(await settle(second, 2000), 'taken');
+    (await second).release();
+  });
+
+  it("takes over a dead process's lock, and a stale one from another machine, not a live one", async () => {
+    const dir = tempDir('sweep-lock-stale');
+    mkdirSync(join(dir, 'runs'));
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    writeFileSync(lockPathOf(dir, 'a'), JSON.stringify({ host: hostname(), pid: dead, token: 'x' }));
+    await (await acquireJobLock(dir, 'a')).release();
+    const elsewhere = JSON.stringify({ host: 'another-machine', pid: process.pid, token: 'y' });
+    writeFileSync(lockPathOf(dir, 'b'), elsewhere);
+    assert.equal(await settle(acquireJobLock(dir, 'b', { pollMs: 10 }), 100), 'waiting', 'renewed recently');
+    const old = new Date(Date.now() - LOCK_STALE_MS - 1000);
+    utimesSync(lockPathOf(dir, 'b'), old, old);
+    assert.equal(await settle(acquireJobLock(dir, 'b', { pollMs: 10 }), 2000), 'taken');
+  });
+
+  it('trains a job once when two owners run it at the same time', async () => {
+    const dir = tempDir('sweep-lock-run');
+    const [job] = expandSweep(
+      parseSweepSpec(
+        {
+          ...tinySpec(),
+          models: { 'beta-vae': { beta: [4] } },
+          metrics: { names: ['mig'], settings: ['mig.numTrain=300'] },
+        },
+        's',
+      ),
+    );
+    const [a, b] = await Promise.all([runJob(dir, job), runJob(dir, job)]);
+    assert.deepEqual(a, b);
+    const steps = readFileSync(join(dir, 'runs', job.id, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).step);
+    assert.deepEqual(steps, [2, 4, 6], 'each step logged once');
+    assert.ok(!existsSync(lockPathOf(dir, job.id)), 'the lock is released');
   });
 });
 

@@ -54,7 +54,9 @@ export function register(program: Command): void {
         spec.train[setting.slice(0, eq)] = value;
       }
       if (flags.steps !== undefined) spec.train.steps = flags.steps;
-      const jobs = expandSweep(spec, specPath ?? flags.preset);
+      const jobs = expandSweep(spec, specPath ?? flags.preset, (message) =>
+        process.stderr.write(`${message}\n`),
+      );
       await writeSweepFile(flags.out!, spec, jobs);
       const failed = flags.redis
         ? await enqueueAndWait(flags.redis, flags.out!, jobs)

@@ -124,10 +124,14 @@ export const METRICS: Record<string, MetricEntry> = {
   },
 };
 
-/** Metric names from a comma-separated list (all when absent), with a clear error for unknown ones. */
+/**
+ * Metric names from a comma-separated list (all when absent), with a clear error for unknown ones;
+ * `label` names where the list came from (a flag, or a spec file's field).
+ */
 export function parseMetricNames(
   list: string | undefined,
   from: Record<string, unknown> = METRICS,
+  label = '--metrics',
 ): string[] {
   if (list == null) return Object.keys(from);
   const names = list
@@ -137,11 +141,11 @@ export function parseMetricNames(
   for (const name of names) {
     if (!(name in from)) {
       throw new InputError(
-        `--metrics: unknown metric "${name}", expected some of ${Object.keys(from).join(', ')}`,
+        `${label}: unknown metric "${name}", expected some of ${Object.keys(from).join(', ')}`,
       );
     }
   }
-  if (names.length === 0) throw new InputError('--metrics: expected at least one metric name');
+  if (names.length === 0) throw new InputError(`${label}: expected at least one metric name`);
   return names;
 }
 
@@ -149,22 +153,23 @@ export function parseMetricNames(
 export function parseMetricSettings(
   settings: string[],
   names: string[],
+  label = '--set',
 ): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const setting of settings) {
     const match = /^([a-z-]+)\.([A-Za-z]+)=(.+)$/.exec(setting);
     if (match == null)
-      throw new InputError(`--set ${setting}: expected metric.option=number, e.g. mig.numTrain=2000`);
+      throw new InputError(`${label} ${setting}: expected metric.option=number, e.g. mig.numTrain=2000`);
     const [, metric, option, text] = match;
     const entry = METRICS[metric];
     if (entry == null || !names.includes(metric)) {
       throw new InputError(
-        `--set ${setting}: "${metric}" is not one of the selected metrics (${names.join(', ')})`,
+        `${label} ${setting}: "${metric}" is not one of the selected metrics (${names.join(', ')})`,
       );
     }
     if (!(option in entry.defaults)) {
       throw new InputError(
-        `--set ${setting}: ${metric} has no option "${option}", expected one of ${Object.keys(entry.defaults).join(', ')}`,
+        `${label} ${setting}: ${metric} has no option "${option}", expected one of ${Object.keys(entry.defaults).join(', ')}`,
       );
     }
     const value = Number(text);
@@ -173,7 +178,7 @@ export function parseMetricSettings(
     const valid = flag ? value === 0 || value === 1 : value > 0 && (!integral || Number.isInteger(value));
     if (!Number.isFinite(value) || !valid) {
       const expected = flag ? '0 or 1' : `a positive ${integral ? 'integer' : 'number'}`;
-      throw new InputError(`--set ${setting}: expected ${expected}`);
+      throw new InputError(`${label} ${setting}: expected ${expected}`);
     }
     out[metric] ??= {};
     out[metric][option] = value;

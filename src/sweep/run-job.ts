@@ -6,6 +6,7 @@ import { runTraining } from '../jobs/run-training.ts';
 import { evaluateRun } from '../metrics/evaluate-run.ts';
 import { parseMetricSettings } from '../metrics/suite.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
+import { acquireJobLock } from './job-lock.ts';
 import type { SweepJob } from './spec.ts';
 import { trainAlongCurve } from './study-curve.ts';
 
@@ -30,13 +31,24 @@ export function readResult(sweepDir: string, id: string): JobResult | null {
 }
 
 /**
- * Runs one job to completion: nothing if its result exists; resumes its run from the last checkpoint if
+ * Runs one job to completion, holding its lock: nothing if its result exists; resumes its run from the last checkpoint if
  * one exists (an interrupted job); else trains from scratch. Then evaluates and writes the result
  * atomically — a job is recorded once, whoever finishes it.
  */
 export async function runJob(sweepDir: string, job: SweepJob): Promise<JobResult> {
-  const done = readResult(sweepDir, job.id);
-  if (done) return done;
+  if (readResult(sweepDir, job.id)) return readResult(sweepDir, job.id)!;
+  // one owner per job: another process training it is waited for, then its result is this one's
+  const lock = await acquireJobLock(sweepDir, job.id, {
+    onWait: (owner) => process.stderr.write(`${job.id}: waiting for its other owner ${owner}\n`),
+  });
+  try {
+    return readResult(sweepDir, job.id) ?? (await trainAndEvaluate(sweepDir, job));
+  } finally {
+    await lock.release();
+  }
+}
+
+async function trainAndEvaluate(sweepDir: string, job: SweepJob): Promise<JobResult> {
   const started = performance.now();
   const runDir = runDirOf(sweepDir, job.id);
   // checkpoint.old is what a process killed between the checkpoint's two renames leaves (still valid)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { datasetOfConfig } from '../data/registry.ts';
 import { InputError } from '../io/input-error.ts';
 import { parseMetricNames, parseMetricSettings } from '../metrics/suite.ts';
 import { MODELS } from '../models/registry.ts';
@@ -54,6 +55,11 @@ export function parseSweepSpec(raw: unknown, source: string): SweepSpec {
     const issue = parsed.error.issues[0];
     throw new InputError(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
+  if (Object.keys(parsed.data.models).length === 0) {
+    throw new InputError(
+      `${source}: models: expected at least one model, e.g. {"beta-vae": {"beta": [1, 4]}}`,
+    );
+  }
   for (const model of Object.keys(parsed.data.models)) {
     if (!(model in MODELS)) {
       throw new InputError(
@@ -84,15 +90,25 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The sweep's jobs in a stable order, each config resolved (and so validated) up front. */
-export function expandSweep(spec: SweepSpec, source = 'sweep spec'): SweepJob[] {
-  const names = parseMetricNames(spec.metrics.names?.join(','));
-  parseMetricSettings(spec.metrics.settings, names);
+/**
+ * The sweep's jobs in a stable order, each config resolved (and so validated) and each dataset opened
+ * once up front, so a bad field fails before anything runs, named by its place in the spec. Grid points
+ * that give the same job (seeds [0, 0], values [4, 4]) are one job: `onFolded` hears how many were folded.
+ */
+export function expandSweep(
+  spec: SweepSpec,
+  source = 'sweep spec',
+  onFolded?: (message: string) => void,
+): SweepJob[] {
+  const names = parseMetricNames(spec.metrics.names?.join(','), undefined, `${source}: metrics.names`);
+  parseMetricSettings(spec.metrics.settings, names, `${source}: metrics.settings`);
   const metrics = { names, settings: spec.metrics.settings, codes: spec.metrics.codes };
-  const jobs: SweepJob[] = [];
+  const jobs = new Map<string, SweepJob>();
+  let folded = 0;
+  const datasetsChecked = new Set<string>();
   for (const [model, grid] of Object.entries(spec.models)) {
     for (const hyperparameters of gridPoints(grid)) {
-      for (const dataset of spec.datasets) {
+      for (const [datasetIndex, dataset] of spec.datasets.entries()) {
         for (const seed of spec.seeds) {
           const base = spec.preset ? presetConfig(spec.preset, model) : {};
           const raw = {
@@ -111,18 +127,37 @@ export function expandSweep(spec: SweepSpec, source = 'sweep spec'): SweepJob[] 
               `${source}: ${model} ${canonicalJson(hyperparameters)}: ${(err as Error).message}`,
             );
           }
+          checkDataset(config, `${source}: datasets.${datasetIndex}`, datasetsChecked);
           // how a job runs (threads, backend) is not what it computes: left out of its id
           const what = { ...config, threads: undefined, backend: undefined };
           const id = createHash('sha256')
             .update(canonicalJson({ config: what, metrics }))
             .digest('hex')
             .slice(0, 12);
-          jobs.push({ id, config, hyperparameters, metrics });
+          if (jobs.has(id)) folded++;
+          else jobs.set(id, { id, config, hyperparameters, metrics });
         }
       }
     }
   }
-  return jobs;
+  if (folded > 0) {
+    onFolded?.(
+      `${source}: ${folded} duplicate grid point${folded === 1 ? '' : 's'} (repeated seeds or values) folded: ${jobs.size} distinct jobs`,
+    );
+  }
+  return [...jobs.values()];
+}
+
+/** Opens a job's dataset once per distinct dataset, variant and files: an unknown name or a missing file fails here. */
+function checkDataset(config: TrainConfig, field: string, checked: Set<string>): void {
+  const key = canonicalJson([config.dataset, config.variant, config.dataPath, config.factorsPath]);
+  if (checked.has(key)) return;
+  try {
+    datasetOfConfig(config);
+  } catch (err) {
+    throw new InputError(`${field} ("${config.dataset}"): ${(err as Error).message}`);
+  }
+  checked.add(key);
 }
 
 /** disentanglement_lib's unsupervised study: its six models × their six values on dSprites (a subset by flags). */
