@@ -128,10 +128,12 @@ describe('sweep job lock', () => {
     await (await acquireJobLock(dir, 'a')).release();
     const elsewhere = JSON.stringify({ host: 'another-machine', pid: process.pid, token: 'y' });
     writeFileSync(lockPathOf(dir, 'b'), elsewhere);
-    assert.equal(await settle(acquireJobLock(dir, 'b', { pollMs: 10 }), 100), 'waiting', 'renewed recently');
+    const waiting = acquireJobLock(dir, 'b', { pollMs: 10 });
+    assert.equal(await settle(waiting, 100), 'waiting', 'renewed recently');
     const old = new Date(Date.now() - LOCK_STALE_MS - 1000);
     utimesSync(lockPathOf(dir, 'b'), old, old);
-    assert.equal(await settle(acquireJobLock(dir, 'b', { pollMs: 10 }), 2000), 'taken');
+    assert.equal(await settle(waiting, 2000), 'taken');
+    await (await waiting).release();
   });
 
   it('trains a job once when two owners run it at the same time', async () => {
