@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
+import { cpuEngine } from '../engine/kernels/wasm/register.ts';
 import { resolveTrainConfig } from '../run/config.ts';
 import { buildSession } from '../train/session.ts';
 import { trainStep } from '../train/trainer.ts';
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else {
         process.stdout.write(
-          `${result.impl} ${result.backend} x${result.threads}: ${result.median_ms} ms/step, ${result.img_per_s} img/s, ${result.gflop_per_s} GFLOP/s, peak RSS ${result.peak_rss_mib} MiB\n`,
+          `${result.impl} ${result.backend} (${result.engine}) x${result.threads}: ${result.median_ms} ms/step, ${result.img_per_s} img/s, ${result.gflop_per_s} GFLOP/s, peak RSS ${result.peak_rss_mib} MiB\n`,
         );
       }
     });
@@ -69,6 +70,7 @@ export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
   return {
     impl: 'untangle',
     backend: config.backend,
+    engine: config.backend === 'wasm' ? cpuEngine() : config.backend,
     threads: config.threads,
     batch: config.batchSize,
     steps: flags.steps,

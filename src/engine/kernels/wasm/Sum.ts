@@ -1,13 +1,14 @@
 import type { KernelConfig, KernelFunc, SumAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util, util } from '@tensorflow/tfjs-core';
+import type { NativeAddon } from '../native/addon.ts';
 import { allocate, view, type Wasm } from './heap.ts';
 
 /**
  * Sums over leading or trailing axes, accumulated in float64. The stock kernel accumulates in float32
  * (a loss summed over 64x64x64 pixels came out 0.15% low) and transposes leading axes innermost first
- * (every bias gradient). Other axis sets go to the stock kernel.
+ * (every bias gradient). Other axis sets go to the stock kernel. With the native addon, the same sums in C.
  */
-export function sumConfig(stockConfig: KernelConfig): KernelConfig {
+export function sumConfig(stockConfig: KernelConfig, addon?: NativeAddon): KernelConfig {
   const stock = stockConfig.kernelFunc;
   function sum(args: { inputs: { x: TensorInfo }; backend: Wasm; attrs: SumAttrs }): TensorInfo {
     const { inputs, backend, attrs } = args;
@@ -24,7 +25,10 @@ export function sumConfig(stockConfig: KernelConfig): KernelConfig {
     const out = allocate(backend, outShape);
     const src = view(backend, x);
     const result = view(backend, out);
-    if (leading) {
+    if (addon) {
+      if (leading) addon.sumLeading(src, result, reduced, kept);
+      else addon.sumTrailing(src, result, kept, reduced);
+    } else if (leading) {
       const acc = new Float64Array(kept);
       for (let i = 0, o = 0; i < reduced; i++) {
         for (let j = 0; j < kept; j++, o++) acc[j] += src[o];

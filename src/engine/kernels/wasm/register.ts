@@ -1,28 +1,68 @@
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { nativeAddon } from '../native/addon.ts';
+import {
+  nativeBatchMatMulConfig,
+  nativeConv2DBackpropFilterConfig,
+  nativeConv2DBackpropInputConfig,
+  nativeConv2DConfig,
+  nativeFusedConv2DConfig,
+} from '../native/kernels.ts';
 import { batchMatMulConfig } from './BatchMatMul.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { sumConfig } from './Sum.ts';
 
-let registered = false;
+/** Which kernels run the wasm backend's convolutions, matmuls and sums. */
+export type CpuEngine = 'native-avx2' | 'wasm';
 
-/** Installs Untangle's wasm kernels in place of missing or slow stock ones (idempotent). */
-export function registerWasmKernels(): void {
-  if (registered) return;
-  registered = true;
-  const stock = (name: string): KernelConfig => {
-    const config = getKernel(name, 'wasm');
-    if (config == null) throw new Error('the wasm backend must be imported before its kernels are replaced');
-    return config;
-  };
-  const configs = [
-    conv2DBackpropFilterConfig,
-    conv2DBackpropInputConfig,
-    batchMatMulConfig(stock('BatchMatMul')),
-    sumConfig(stock('Sum')),
-  ];
+let current: CpuEngine | undefined;
+const stock = new Map<string, KernelConfig>();
+/** stock kernels we wrap (the native ones fall back to them) */
+const WRAPPED = ['Conv2D', 'FusedConv2D', 'BatchMatMul', 'Sum'];
+
+/**
+ * Installs Untangle's kernels in place of missing or slow stock wasm ones: the native AVX2/FMA addon's
+ * where it loads (linux-x64, a CPU with AVX2 and FMA, UNTANGLE_NATIVE not 0), ours in wasm otherwise.
+ * `native: false` forces the wasm kernels (tests compare the two). Idempotent; returns the engine.
+ */
+export function registerWasmKernels(options: { native?: boolean } = {}): CpuEngine {
+  if (stock.size === 0) {
+    for (const name of WRAPPED) {
+      const config = getKernel(name, 'wasm');
+      if (config == null) throw new Error('the wasm backend must be imported before its kernels are replaced');
+      stock.set(name, config);
+    }
+  }
+  const addon = options.native === false ? undefined : nativeAddon();
+  const engine: CpuEngine = addon ? 'native-avx2' : 'wasm';
+  if (engine === current) return engine;
+  current = engine;
+  const original = (name: string) => stock.get(name)!;
+  const configs = addon
+    ? [
+        nativeConv2DConfig(addon, original('Conv2D')),
+        nativeFusedConv2DConfig(addon, original('FusedConv2D')),
+        nativeConv2DBackpropFilterConfig(addon, conv2DBackpropFilterConfig),
+        nativeConv2DBackpropInputConfig(addon, conv2DBackpropInputConfig),
+        nativeBatchMatMulConfig(addon, batchMatMulConfig(original('BatchMatMul'))),
+        sumConfig(original('Sum'), addon),
+      ]
+    : [
+        original('Conv2D'),
+        original('FusedConv2D'),
+        conv2DBackpropFilterConfig,
+        conv2DBackpropInputConfig,
+        batchMatMulConfig(original('BatchMatMul')),
+        sumConfig(original('Sum')),
+      ];
   for (const config of configs) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
   }
+  return engine;
+}
+
+/** The engine the last registration installed (undefined before the wasm backend was first chosen). */
+export function cpuEngine(): CpuEngine | undefined {
+  return current;
 }

@@ -1,0 +1,209 @@
+/*
+ * The N-API face of the native kernels. Built without AVX flags, so loading it is safe on any x86-64:
+ * `avx2()` reports whether this CPU (and its OS) can run the kernels, and every kernel entry refuses to
+ * run otherwise. Arguments are Float32Arrays (views on the wasm heap) and integers; every length is
+ * checked against the geometry before a kernel touches memory. N-API modules are context-aware, so
+ * each worker thread loads its own instance.
+ */
+#include <node_api.h>
+#include <stdint.h>
+
+#include "kernels.h"
+
+static int cpu_ok(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      napi_throw_error(env, NULL, "untangle native: N-API call failed");       \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+#define REQUIRE(cond, message)                                                 \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      napi_throw_range_error(env, NULL, "untangle native: " message);          \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+/* A Float32Array argument's data and length; NULL data for `null` when allowed. */
+static int float_array(napi_env env, napi_value value, float **data, size_t *length, int nullable) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return 0;
+  if (nullable && (type == napi_null || type == napi_undefined)) {
+    *data = NULL;
+    *length = 0;
+    return 1;
+  }
+  bool is_typed;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  napi_typedarray_type kind;
+  void *ptr;
+  if (napi_get_typedarray_info(env, value, &kind, length, &ptr, NULL, NULL) != napi_ok) return 0;
+  if (kind != napi_float32_array) return 0;
+  *data = ptr;
+  return 1;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
+  size_t argc = expected;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  return argc == expected;
+}
+
+static int int_arg(napi_env env, napi_value value, int64_t *out) {
+  return napi_get_value_int64(env, value, out) == napi_ok;
+}
+
+/* conv_geometry from an Int32Array of its 13 fields, each checked to be sane. */
+static int geometry_arg(napi_env env, napi_value value, conv_geometry *g) {
+  napi_typedarray_type kind;
+  size_t length;
+  void *ptr;
+  bool is_typed;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
+  if (napi_get_typedarray_info(env, value, &kind, &length, &ptr, NULL, NULL) != napi_ok) return 0;
+  if (kind != napi_int32_array || length != 13) return 0;
+  const int32_t *f = ptr;
+  *g = (conv_geometry){f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]};
+  for (int i = 0; i < 11; i++)
+    if (f[i] < 0) return 0;
+  if (g->sh < 1 || g->sw < 1 || g->kh < 1 || g->kw < 1) return 0;
+  return 1;
+}
+
+static size_t image_size(int n, int h, int w, int c) { return (size_t)n * h * w * c; }
+
+static napi_value js_avx2(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  CHECK(napi_get_boolean(env, cpu_ok(), &result));
+  return result;
+}
+
+/* conv2d(x, w, bias | null, relu 0|1, y, geometry) */
+static napi_value js_conv2d(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  float *x, *w, *bias, *y;
+  size_t nx, nw, nb, ny;
+  int64_t relu;
+  conv_geometry g;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 6, argv), "conv2d takes 6 arguments");
+  REQUIRE(float_array(env, argv[0], &x, &nx, 0) && float_array(env, argv[1], &w, &nw, 0) &&
+              float_array(env, argv[2], &bias, &nb, 1) && float_array(env, argv[4], &y, &ny, 0),
+          "conv2d expects Float32Arrays");
+  REQUIRE(int_arg(env, argv[3], &relu) && geometry_arg(env, argv[5], &g), "conv2d: bad geometry");
+  REQUIRE(nx == image_size(g.n, g.h, g.w, g.ci) && nw == image_size(g.kh, g.kw, g.ci, g.co) &&
+              ny == image_size(g.n, g.oh, g.ow, g.co) && (bias == NULL || nb == (size_t)g.co),
+          "conv2d: array sizes do not match the geometry");
+  REQUIRE(ut_conv2d(&g, x, w, bias, relu != 0, y) == 0, "conv2d: out of memory");
+  return NULL;
+}
+
+/* conv2dFilterGrad(x, dy, dw, geometry) */
+static napi_value js_conv2d_filter_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  float *x, *dy, *dw;
+  size_t nx, ndy, ndw;
+  conv_geometry g;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 4, argv), "conv2dFilterGrad takes 4 arguments");
+  REQUIRE(float_array(env, argv[0], &x, &nx, 0) && float_array(env, argv[1], &dy, &ndy, 0) &&
+              float_array(env, argv[2], &dw, &ndw, 0),
+          "conv2dFilterGrad expects Float32Arrays");
+  REQUIRE(geometry_arg(env, argv[3], &g), "conv2dFilterGrad: bad geometry");
+  REQUIRE(nx == image_size(g.n, g.h, g.w, g.ci) && ndy == image_size(g.n, g.oh, g.ow, g.co) &&
+              ndw == image_size(g.kh, g.kw, g.ci, g.co),
+          "conv2dFilterGrad: array sizes do not match the geometry");
+  REQUIRE(ut_conv2d_filter_grad(&g, x, dy, dw) == 0, "conv2dFilterGrad: out of memory");
+  return NULL;
+}
+
+/* conv2dInputGrad(dy, w, dx, geometry) */
+static napi_value js_conv2d_input_grad(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  float *dy, *w, *dx;
+  size_t ndy, nw, ndx;
+  conv_geometry g;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 4, argv), "conv2dInputGrad takes 4 arguments");
+  REQUIRE(float_array(env, argv[0], &dy, &ndy, 0) && float_array(env, argv[1], &w, &nw, 0) &&
+              float_array(env, argv[2], &dx, &ndx, 0),
+          "conv2dInputGrad expects Float32Arrays");
+  REQUIRE(geometry_arg(env, argv[3], &g), "conv2dInputGrad: bad geometry");
+  REQUIRE(ndy == image_size(g.n, g.oh, g.ow, g.co) && nw == image_size(g.kh, g.kw, g.ci, g.co) &&
+              ndx == image_size(g.n, g.h, g.w, g.ci),
+          "conv2dInputGrad: array sizes do not match the geometry");
+  REQUIRE(ut_conv2d_input_grad(&g, dy, w, dx) == 0, "conv2dInputGrad: out of memory");
+  return NULL;
+}
+
+/* matmul(a, b, c, batch, m, n, k, transposeA, transposeB, broadcastA, broadcastB): c[i] = a[i] b[i] */
+static napi_value js_matmul(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  float *a, *b, *c;
+  size_t na, nb, nc;
+  int64_t d[8];
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 11, argv), "matmul takes 11 arguments");
+  REQUIRE(float_array(env, argv[0], &a, &na, 0) && float_array(env, argv[1], &b, &nb, 0) &&
+              float_array(env, argv[2], &c, &nc, 0),
+          "matmul expects Float32Arrays");
+  for (int i = 0; i < 8; i++) REQUIRE(int_arg(env, argv[3 + i], &d[i]) && d[i] >= 0, "matmul: bad sizes");
+  const int64_t batch = d[0], m = d[1], n = d[2], k = d[3];
+  const int ta = d[4] != 0, tb = d[5] != 0, one_a = d[6] != 0, one_b = d[7] != 0;
+  REQUIRE(m < INT32_MAX && n < INT32_MAX && k < INT32_MAX, "matmul: sizes too large");
+  REQUIRE(na == (size_t)((one_a ? 1 : batch) * m * k) && nb == (size_t)((one_b ? 1 : batch) * k * n) &&
+              nc == (size_t)(batch * m * n),
+          "matmul: array sizes do not match");
+  for (int64_t i = 0; i < batch; i++) {
+    const float *ai = a + (one_a ? 0 : i * m * k);
+    const float *bi = b + (one_b ? 0 : i * k * n);
+    ut_sgemm((int)m, (int)n, (int)k, ai, ta ? 1 : k, ta ? m : 1, bi, tb ? 1 : n, tb ? k : 1, c + i * m * n, n,
+             0);
+  }
+  return NULL;
+}
+
+/* sumLeading(x, out, reduced, kept) / sumTrailing(x, out, kept, reduced) */
+static napi_value sum_common(napi_env env, napi_callback_info info, int leading) {
+  napi_value argv[4];
+  float *x, *out;
+  size_t nx, nout;
+  int64_t p, q;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 4, argv), "sums take 4 arguments");
+  REQUIRE(float_array(env, argv[0], &x, &nx, 0) && float_array(env, argv[1], &out, &nout, 0),
+          "sums expect Float32Arrays");
+  REQUIRE(int_arg(env, argv[2], &p) && int_arg(env, argv[3], &q) && p >= 0 && q >= 0, "sum: bad sizes");
+  REQUIRE(nx == (size_t)(p * q) && nout == (size_t)(leading ? q : p), "sum: array sizes do not match");
+  if (leading)
+    ut_sum_leading(x, p, q, out);
+  else
+    ut_sum_trailing(x, p, q, out);
+  return NULL;
+}
+
+static napi_value js_sum_leading(napi_env env, napi_callback_info info) { return sum_common(env, info, 1); }
+static napi_value js_sum_trailing(napi_env env, napi_callback_info info) { return sum_common(env, info, 0); }
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor functions[] = {
+      {"avx2", NULL, js_avx2, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2d", NULL, js_conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2dFilterGrad", NULL, js_conv2d_filter_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"conv2dInputGrad", NULL, js_conv2d_input_grad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"matmul", NULL, js_matmul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sumLeading", NULL, js_sum_leading, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sumTrailing", NULL, js_sum_trailing, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok)
+    return NULL;
+  return exports;
+}

@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c). */
+export interface NativeAddon {
+  avx2(): boolean;
+  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, relu: number, y: Float32Array, geometry: Int32Array): void;
+  conv2dFilterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
+  conv2dInputGrad(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: Int32Array): void;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    c: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transposeA: number,
+    transposeB: number,
+    broadcastA: number,
+    broadcastB: number,
+  ): void;
+  sumLeading(x: Float32Array, out: Float32Array, reduced: number, kept: number): void;
+  sumTrailing(x: Float32Array, out: Float32Array, kept: number, reduced: number): void;
+}
+
+/** The shipped build: linux-x64 only, made by `npm run build:native`. */
+export const PREBUILT_ADDON = fileURLToPath(new URL('./prebuilt/untangle-linux-x64.node', import.meta.url));
+
+/** Loads an addon file; undefined where it cannot load or this CPU lacks AVX2/FMA. */
+export function loadAddon(path: string): NativeAddon | undefined {
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return addon.avx2() ? addon : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let cached: NativeAddon | undefined | null = null;
+
+/**
+ * The native kernels where they can run: linux-x64 with AVX2 and FMA, unless UNTANGLE_NATIVE=0.
+ * Everywhere else undefined, and the wasm kernels are used.
+ */
+export function nativeAddon(): NativeAddon | undefined {
+  if (cached !== null) return cached;
+  const wanted = process.env.UNTANGLE_NATIVE !== '0' && process.platform === 'linux' && process.arch === 'x64';
+  cached = wanted ? loadAddon(PREBUILT_ADDON) : undefined;
+  return cached;
+}

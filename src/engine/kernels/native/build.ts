@@ -1,0 +1,47 @@
+/**
+ * `npm run build:native`: compiles the addon from addon.c, gemm.c and conv.c with gcc, no network and no
+ * node-gyp (the N-API headers come from the node-api-headers package). The kernels get AVX2 and FMA; the
+ * N-API glue is built for plain x86-64 so that loading it is safe on any CPU.
+ * Usage: tsx src/engine/kernels/native/build.ts [OUT] (default: the shipped prebuilt/ file).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PREBUILT_ADDON } from './addon.ts';
+
+const sourceDir = dirname(fileURLToPath(import.meta.url));
+const KERNEL_FLAGS = ['-O3', '-mavx2', '-mfma', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
+const GLUE_FLAGS = ['-O2', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
+
+function headerDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('node-api-headers/package.json')), 'include');
+}
+
+/** Builds the addon into `out` (through a temporary file, then a rename); returns `out`. */
+export function buildNative(out: string = PREBUILT_ADDON, compiler = 'gcc'): string {
+  const work = mkdtempSync(join(tmpdir(), 'untangle-native-'));
+  try {
+    // Relative source names and -fno-ident keep the binary free of paths and compiler banners.
+    const run = (args: string[]) => execFileSync(compiler, args, { cwd: sourceDir, stdio: 'inherit' });
+    run([...KERNEL_FLAGS, '-c', 'gemm.c', '-o', join(work, 'gemm.o')]);
+    run([...KERNEL_FLAGS, '-c', 'conv.c', '-o', join(work, 'conv.o')]);
+    run([...GLUE_FLAGS, '-I', headerDir(), '-c', 'addon.c', '-o', join(work, 'addon.o')]);
+    const linked = join(work, 'untangle.node');
+    run(['-shared', '-s', '-o', linked, ...['addon.o', 'gemm.o', 'conv.o'].map((f) => join(work, f))]);
+    const target = resolve(out);
+    execFileSync('cp', [linked, `${target}.tmp`]);
+    renameSync(`${target}.tmp`, target);
+    return target;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const target = buildNative(process.argv[2]);
+  process.stdout.write(`built ${target}\n`);
+}

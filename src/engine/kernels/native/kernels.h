@@ -1,0 +1,31 @@
+/* Untangle's native CPU kernels (AVX2 + FMA): row-major float32, NHWC images, [kh,kw,ci,co] filters. */
+#ifndef UNTANGLE_KERNELS_H
+#define UNTANGLE_KERNELS_H
+
+#include <stddef.h>
+
+/* Geometry of a 2-D convolution x [n,h,w,ci] * w [kh,kw,ci,co] -> y [n,oh,ow,co], dilation 1. */
+typedef struct {
+  int n, h, w, ci, oh, ow, co, kh, kw, sh, sw, pad_top, pad_left;
+} conv_geometry;
+
+/* C[M,N] = (accumulate ? C : 0) + A[M,K] B[K,N]; A(i,p) = a[i*rsa + p*csa], B(p,j) = b[p*rsb + j*csb]. */
+void ut_sgemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b,
+              ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int accumulate);
+
+/* y = act(conv(x, w) + bias); bias may be NULL; relu: 0 linear, 1 relu. Returns 0, or -1 out of memory. */
+int ut_conv2d(const conv_geometry *g, const float *x, const float *w, const float *bias, int relu, float *y);
+
+/* dw = d(sum y*dy)/dw. */
+int ut_conv2d_filter_grad(const conv_geometry *g, const float *x, const float *dy, float *dw);
+
+/* dx = d(sum y*dy)/dx (= the transposed convolution of dy). */
+int ut_conv2d_input_grad(const conv_geometry *g, const float *dy, const float *w, float *dx);
+
+/* out[j] = sum_i x[i*kept + j] (leading axes), accumulated in float64. */
+void ut_sum_leading(const float *x, ptrdiff_t reduced, ptrdiff_t kept, float *out);
+
+/* out[j] = sum_i x[j*reduced + i] (trailing axes), accumulated in float64. */
+void ut_sum_trailing(const float *x, ptrdiff_t kept, ptrdiff_t reduced, float *out);
+
+#endif
