@@ -6,11 +6,11 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { sampleBatch } from '../src/data/ground-truth.ts';
 import { type BackendName, useBackend } from '../src/engine/backend.ts';
 import { resolveTrainConfig } from '../src/run/config.ts';
 import { shardGradients } from '../src/train/gradients.ts';
 import { buildSession } from '../src/train/session.ts';
-import { sampleBatch } from '../src/data/ground-truth.ts';
 
 const { values } = parseArgs({
   options: {

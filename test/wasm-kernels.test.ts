@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
+import { nativeAddon } from '../src/engine/kernels/native/addon.ts';
+import { preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
 import { Rng } from '../src/engine/rng.ts';
 
 type Pad = 'same' | 'valid';
@@ -82,7 +84,11 @@ function relativeError(actual: Float32Array, expected: Float32Array): number {
   return diff / Math.max(scale, 1e-12);
 }
 
-describe('wasm conv kernels match the cpu backend', async () => {
+// Both engines of the wasm backend: the native AVX2/FMA addon where it loads, our wasm kernels always.
+const engines = nativeAddon() ? [true, false] : [false];
+const engineName = (native: boolean) => (native ? 'native' : 'wasm');
+
+describe('wasm-backend kernels (native and wasm) match the cpu backend', async () => {
   const expected: Record<string, Float32Array>[] = [];
   await useBackend('cpu');
   cases.forEach((c, i) => {
@@ -91,15 +97,47 @@ describe('wasm conv kernels match the cpu backend', async () => {
   await useBackend('wasm');
   cases.forEach((c, i) => {
     const label = `${c.n}x${c.h}x${c.w}x${c.ci}->${c.co} k${c.k.join('x')} s${c.stride} ${c.pad}`;
-    it(`values and gradients agree to 1e-4 relative: ${label}`, () => {
-      const before = tf.memory().numTensors;
-      const actual = compute(c, 100 + i);
-      for (const key of Object.keys(expected[i])) {
-        const err = relativeError(actual[key], expected[i][key]);
-        assert.ok(err <= 1e-4, `${key}: relative error ${err.toExponential(2)} > 1e-4`);
-      }
-      assert.equal(tf.memory().numTensors, before, 'the kernels leak no tensors');
+    for (const native of engines) {
+      it(`${engineName(native)}: values and gradients agree to 1e-4 relative: ${label}`, () => {
+        preferNativeKernels(native);
+        const before = tf.memory().numTensors;
+        const actual = compute(c, 100 + i);
+        for (const key of Object.keys(expected[i])) {
+          const err = relativeError(actual[key], expected[i][key]);
+          assert.ok(err <= 1e-4, `${key}: relative error ${err.toExponential(2)} > 1e-4`);
+        }
+        assert.equal(tf.memory().numTensors, before, 'the kernels leak no tensors');
+      });
+    }
+  });
+
+  it('native and wasm conv kernels run the same fused conv + bias + ReLU (inference)', {
+    skip: engines.length < 2,
+  }, () => {
+    const run = () => {
+      const rng = new Rng(5);
+      const x = tf.tensor4d(randomArray(rng, 3 * 9 * 7 * 5), [3, 9, 7, 5]);
+      const w = tf.tensor4d(randomArray(rng, 4 * 4 * 5 * 6), [4, 4, 5, 6]);
+      const bias = tf.tensor1d(randomArray(rng, 6));
+      const outs = (['relu', 'linear'] as const).map((activation) =>
+        tf.fused.conv2d({ x, filter: w, strides: 2, pad: 'same', bias, activation }),
+      );
+      const values = outs.map((t) => t.dataSync() as Float32Array);
+      tf.dispose([x, w, bias, ...outs]);
+      return values;
+    };
+    preferNativeKernels(true);
+    const got = run();
+    preferNativeKernels(false);
+    const want = run();
+    got.forEach((g, i) => {
+      const err = relativeError(g, want[i]);
+      assert.ok(err <= 1e-5, `activation ${i}: relative error ${err}`);
     });
+    assert.ok(
+      got[0].every((v) => v >= 0),
+      'ReLU output is non-negative',
+    );
   });
 
   it('sums agree with cpu on every axis set, and a 262,144-term loss sum keeps float64 accuracy', async () => {
@@ -117,18 +155,19 @@ describe('wasm conv kernels match the cpu backend', async () => {
       tf.dispose([x, big]);
       return { results, exact };
     };
-    const got = run();
     await useBackend('cpu');
     const want = run();
     await useBackend('wasm');
-    got.results.forEach((g, i) => {
-      assert.ok(
-        relativeError(g, want.results[i]) <= 1e-6,
-        `sum variant ${i}: ${relativeError(g, want.results[i])}`,
-      );
-    });
-    const total = got.results[got.results.length - 1][0];
-    assert.ok(Math.abs(total - got.exact) / got.exact < 1e-6, `big sum ${total} vs float64 ${got.exact}`);
+    for (const native of engines) {
+      preferNativeKernels(native);
+      const got = run();
+      got.results.forEach((g, i) => {
+        const err = relativeError(g, want.results[i]);
+        assert.ok(err <= 1e-6, `${engineName(native)} sum variant ${i}: ${err}`);
+      });
+      const total = got.results[got.results.length - 1][0];
+      assert.ok(Math.abs(total - got.exact) / got.exact < 1e-6, `big sum ${total} vs float64 ${got.exact}`);
+    }
   });
 
   it('dense-layer gradients (matmul with transposed operands) agree with cpu', async () => {
@@ -136,21 +175,26 @@ describe('wasm conv kernels match the cpu backend', async () => {
       const rng = new Rng(7);
       const a = tf.tensor2d(randomArray(rng, 6 * 5), [6, 5]);
       const b = tf.tensor2d(randomArray(rng, 5 * 4), [5, 4]);
-      const results = [
+      const products = tf.tidy(() => [
         tf.matMul(a, b),
         tf.matMul(a, a, true, false),
         tf.matMul(b, b, false, true),
         tf.matMul(b, a, true, true),
-      ].map((t) => t.dataSync() as Float32Array);
-      tf.dispose([a, b]);
+        tf.matMul(tf.reshape(a, [2, 3, 5]), b),
+        tf.matMul(tf.reshape(a, [2, 3, 5]), tf.reshape(a, [2, 3, 5]), false, true),
+      ]);
+      const results = products.map((t) => t.dataSync() as Float32Array);
+      tf.dispose([a, b, ...products]);
       return results;
     };
-    const got = run();
     await useBackend('cpu');
     const want = run();
     await useBackend('wasm');
-    got.forEach((g, i) => {
-      assert.ok(relativeError(g, want[i]) <= 1e-5, `matmul variant ${i}`);
-    });
+    for (const native of engines) {
+      preferNativeKernels(native);
+      run().forEach((g, i) => {
+        assert.ok(relativeError(g, want[i]) <= 1e-5, `${engineName(native)} matmul variant ${i}`);
+      });
+    }
   });
 });

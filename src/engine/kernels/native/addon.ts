@@ -4,7 +4,14 @@ import { fileURLToPath } from 'node:url';
 /** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c). */
 export interface NativeAddon {
   avx2(): boolean;
-  conv2d(x: Float32Array, w: Float32Array, bias: Float32Array | null, relu: number, y: Float32Array, geometry: Int32Array): void;
+  conv2d(
+    x: Float32Array,
+    w: Float32Array,
+    bias: Float32Array | null,
+    relu: number,
+    y: Float32Array,
+    geometry: Int32Array,
+  ): void;
   conv2dFilterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
   conv2dInputGrad(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: Int32Array): void;
   matmul(
@@ -45,7 +52,8 @@ let cached: NativeAddon | undefined | null = null;
  */
 export function nativeAddon(): NativeAddon | undefined {
   if (cached !== null) return cached;
-  const wanted = process.env.UNTANGLE_NATIVE !== '0' && process.platform === 'linux' && process.arch === 'x64';
+  const wanted =
+    process.env.UNTANGLE_NATIVE !== '0' && process.platform === 'linux' && process.arch === 'x64';
   cached = wanted ? loadAddon(PREBUILT_ADDON) : undefined;
   return cached;
 }

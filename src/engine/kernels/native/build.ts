@@ -5,7 +5,7 @@
  * Usage: tsx src/engine/kernels/native/build.ts [OUT] (default: the shipped prebuilt/ file).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +20,13 @@ function headerDir(): string {
   const require = createRequire(import.meta.url);
   return join(dirname(require.resolve('node-api-headers/package.json')), 'include');
 }
+
+/** The compiler's banner, recorded beside the shipped build: the same compiler rebuilds it byte for byte. */
+export function compilerVersion(compiler = 'gcc'): string {
+  return execFileSync(compiler, ['--version'], { encoding: 'utf8' }).split('\n')[0].trim();
+}
+
+export const BUILT_WITH = `${PREBUILT_ADDON}.compiler`;
 
 /** Builds the addon into `out` (through a temporary file, then a rename); returns `out`. */
 export function buildNative(out: string = PREBUILT_ADDON, compiler = 'gcc'): string {
@@ -43,5 +50,6 @@ export function buildNative(out: string = PREBUILT_ADDON, compiler = 'gcc'): str
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const target = buildNative(process.argv[2]);
+  if (process.argv[2] === undefined) writeFileSync(BUILT_WITH, `${compilerVersion()}\n`);
   process.stdout.write(`built ${target}\n`);
 }

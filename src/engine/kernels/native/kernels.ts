@@ -43,7 +43,12 @@ const as4 = (shape: number[]) => shape as [number, number, number, number];
 
 function config(name: string, kernelFunc: unknown, fallback?: KernelConfig): KernelConfig {
   // keep the stock kernel's setup step: it binds the wasm functions the fallback calls
-  return { kernelName: name, backendName: 'wasm', setupFunc: fallback?.setupFunc, kernelFunc: kernelFunc as KernelFunc };
+  return {
+    kernelName: name,
+    backendName: 'wasm',
+    setupFunc: fallback?.setupFunc,
+    kernelFunc: kernelFunc as KernelFunc,
+  };
 }
 
 export function nativeConv2DConfig(addon: NativeAddon, fallback: KernelConfig): KernelConfig {
@@ -58,7 +63,8 @@ export function nativeConv2DConfig(addon: NativeAddon, fallback: KernelConfig): 
       attrs.pad,
       attrs.dimRoundingMode,
     );
-    if (!plain(info, attrs.dataFormat) || x.dtype !== 'float32') return fallback.kernelFunc(args as never) as TensorInfo;
+    if (!plain(info, attrs.dataFormat) || x.dtype !== 'float32')
+      return fallback.kernelFunc(args as never) as TensorInfo;
     const y = allocate(backend, info.outShape);
     addon.conv2d(view(backend, x), view(backend, filter), null, 0, view(backend, y), geometryOf(info));
     return y;

@@ -16,6 +16,7 @@ import { sumConfig } from './Sum.ts';
 export type CpuEngine = 'native-avx2' | 'wasm';
 
 let current: CpuEngine | undefined;
+let nativeWanted = true;
 const stock = new Map<string, KernelConfig>();
 /** stock kernels we wrap (the native ones fall back to them) */
 const WRAPPED = ['Conv2D', 'FusedConv2D', 'BatchMatMul', 'Sum'];
@@ -23,17 +24,18 @@ const WRAPPED = ['Conv2D', 'FusedConv2D', 'BatchMatMul', 'Sum'];
 /**
  * Installs Untangle's kernels in place of missing or slow stock wasm ones: the native AVX2/FMA addon's
  * where it loads (linux-x64, a CPU with AVX2 and FMA, UNTANGLE_NATIVE not 0), ours in wasm otherwise.
- * `native: false` forces the wasm kernels (tests compare the two). Idempotent; returns the engine.
+ * Idempotent; returns the engine.
  */
-export function registerWasmKernels(options: { native?: boolean } = {}): CpuEngine {
+export function registerWasmKernels(): CpuEngine {
   if (stock.size === 0) {
     for (const name of WRAPPED) {
       const config = getKernel(name, 'wasm');
-      if (config == null) throw new Error('the wasm backend must be imported before its kernels are replaced');
+      if (config == null)
+        throw new Error('the wasm backend must be imported before its kernels are replaced');
       stock.set(name, config);
     }
   }
-  const addon = options.native === false ? undefined : nativeAddon();
+  const addon = nativeWanted ? nativeAddon() : undefined;
   const engine: CpuEngine = addon ? 'native-avx2' : 'wasm';
   if (engine === current) return engine;
   current = engine;
@@ -60,6 +62,15 @@ export function registerWasmKernels(options: { native?: boolean } = {}): CpuEngi
     registerKernel(config);
   }
   return engine;
+}
+
+/**
+ * Chooses between the native kernels (where they load) and the wasm ones from now on, also for kernels
+ * already registered (tests compare the two engines in one process); returns the engine now in use.
+ */
+export function preferNativeKernels(wanted: boolean): CpuEngine | undefined {
+  nativeWanted = wanted;
+  return current === undefined ? undefined : registerWasmKernels();
 }
 
 /** The engine the last registration installed (undefined before the wasm backend was first chosen). */

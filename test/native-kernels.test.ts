@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { sampleBatch } from '../src/data/ground-truth.ts';
+import { useBackend } from '../src/engine/backend.ts';
+import {
+  loadAddon,
+  type NativeAddon,
+  nativeAddon,
+  PREBUILT_ADDON,
+} from '../src/engine/kernels/native/addon.ts';
+import { BUILT_WITH, buildNative, compilerVersion } from '../src/engine/kernels/native/build.ts';
+import { cpuEngine, preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
+import { Rng } from '../src/engine/rng.ts';
+import { resolveTrainConfig } from '../src/train/config.ts';
+import { shardGradients } from '../src/train/gradients.ts';
+import { buildSession } from '../src/train/session.ts';
+
+const addon = nativeAddon();
+const hasGcc = (() => {
+  try {
+    compilerVersion();
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const skipNative =
+  addon === undefined ? 'the native addon does not load here (not linux-x64 with AVX2/FMA)' : false;
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  assert.equal(actual.length, expected.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
+    scale = Math.max(scale, Math.abs(expected[i]));
+  }
+  return diff / Math.max(scale, 1e-12);
+}
+
+/** Every entry point of an addon on fixed random inputs. */
+function kernelOutputs(a: NativeAddon): Float32Array[] {
+  const rng = new Rng(3);
+  const g = Int32Array.from([2, 9, 7, 5, 5, 4, 6, 4, 4, 2, 2, 1, 1]);
+  const x = rng.fillNormal(new Float32Array(2 * 9 * 7 * 5));
+  const w = rng.fillNormal(new Float32Array(4 * 4 * 5 * 6));
+  const bias = rng.fillNormal(new Float32Array(6));
+  const dy = rng.fillNormal(new Float32Array(2 * 5 * 4 * 6));
+  const y = new Float32Array(dy.length);
+  const dw = new Float32Array(w.length);
+  const dx = new Float32Array(x.length);
+  const c = new Float32Array(2 * 9 * 6);
+  const s = new Float32Array(5);
+  a.conv2d(x, w, bias, 1, y, g);
+  a.conv2dFilterGrad(x, dy, dw, g);
+  a.conv2dInputGrad(dy, w, dx, g);
+  a.matmul(x.subarray(0, 2 * 9 * 7), w.subarray(0, 7 * 6), c, 2, 9, 6, 7, 0, 0, 0, 1);
+  a.sumLeading(x.subarray(0, 35), s, 7, 5);
+  return [y, dw, dx, c, s];
+}
+
+describe('the native addon', () => {
+  it('is shipped for linux-x64 beside its source, with the compiler that built it', () => {
+    assert.ok(existsSync(PREBUILT_ADDON), `${PREBUILT_ADDON} is missing: run npm run build:native`);
+    assert.match(readFileSync(BUILT_WITH, 'utf8'), /\S/);
+  });
+
+  it('rebuilds from source to the shipped binary (bytes with the same gcc, results otherwise)', {
+    skip: !hasGcc ? 'gcc is not installed' : skipNative,
+  }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'untangle-native-test-'));
+    try {
+      const rebuilt = buildNative(join(dir, 'rebuilt.node'));
+      const sameCompiler = readFileSync(BUILT_WITH, 'utf8').trim() === compilerVersion();
+      if (sameCompiler) {
+        assert.ok(
+          readFileSync(rebuilt).equals(readFileSync(PREBUILT_ADDON)),
+          'same gcc, different bytes: rerun npm run build:native',
+        );
+      }
+      const fresh = loadAddon(rebuilt);
+      assert.ok(fresh, 'the rebuilt addon loads');
+      const want = kernelOutputs(addon!);
+      kernelOutputs(fresh).forEach((got, i) => {
+        assert.ok(relativeError(got, want[i]) <= 1e-6, `entry point ${i} differs from the shipped build`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('matches float64 loops on a strided, padded conv and a transposed matmul', { skip: skipNative }, () => {
+    const [y, dw, dx, c, s] = kernelOutputs(addon!);
+    const rng = new Rng(3);
+    const x = rng.fillNormal(new Float32Array(2 * 9 * 7 * 5));
+    const w = rng.fillNormal(new Float32Array(4 * 4 * 5 * 6));
+    const bias = rng.fillNormal(new Float32Array(6));
+    const dy = rng.fillNormal(new Float32Array(2 * 5 * 4 * 6));
+    const ey = new Float64Array(y.length);
+    const edw = new Float64Array(dw.length);
+    const edx = new Float64Array(dx.length);
+    for (let n = 0; n < 2; n++)
+      for (let oy = 0; oy < 5; oy++)
+        for (let ox = 0; ox < 4; ox++)
+          for (let ky = 0; ky < 4; ky++)
+            for (let kx = 0; kx < 4; kx++) {
+              const iy = oy * 2 + ky - 1;
+              const ix = ox * 2 + kx - 1;
+              if (iy < 0 || iy >= 9 || ix < 0 || ix >= 7) continue;
+              for (let ci = 0; ci < 5; ci++)
+                for (let co = 0; co < 6; co++) {
+                  const xi = ((n * 9 + iy) * 7 + ix) * 5 + ci;
+                  const wi = ((ky * 4 + kx) * 5 + ci) * 6 + co;
+                  const yi = ((n * 5 + oy) * 4 + ox) * 6 + co;
+                  ey[yi] += x[xi] * w[wi];
+                  edw[wi] += x[xi] * dy[yi];
+                  edx[xi] += w[wi] * dy[yi];
+                }
+            }
+    for (let i = 0; i < ey.length; i++) ey[i] = Math.max(ey[i] + bias[i % 6], 0);
+    const ec = new Float64Array(c.length);
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < 9; i++)
+        for (let j = 0; j < 6; j++)
+          for (let p = 0; p < 7; p++) ec[(b * 9 + i) * 6 + j] += x[(b * 9 + i) * 7 + p] * w[p * 6 + j];
+    const es = new Float64Array(5);
+    for (let i = 0; i < 35; i++) es[i % 5] += x[i];
+    for (const [got, want, name] of [
+      [y, ey, 'conv + bias + relu'],
+      [dw, edw, 'filter gradient'],
+      [dx, edx, 'input gradient'],
+      [c, ec, 'batched matmul'],
+      [s, es, 'leading sum'],
+    ] as const) {
+      assert.ok(relativeError(got, want) <= 1e-5, `${name}: ${relativeError(got, want)}`);
+    }
+  });
+
+  it('refuses arrays that do not fit the geometry instead of writing past them', { skip: skipNative }, () => {
+    const g = Int32Array.from([1, 4, 4, 1, 2, 2, 1, 2, 2, 2, 2, 0, 0]);
+    assert.throws(
+      () => addon!.conv2d(new Float32Array(16), new Float32Array(4), null, 0, new Float32Array(3), g),
+      /array sizes do not match/,
+    );
+    assert.throws(() => addon!.sumLeading(new Float32Array(6), new Float32Array(2), 2, 3), /do not match/);
+  });
+
+  it('loads and runs in a worker thread (context-aware)', { skip: skipNative }, async () => {
+    const source = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const m = require(workerData);
+      const c = new Float32Array(1);
+      m.matmul(Float32Array.of(2, 3), Float32Array.of(4, 5), c, 1, 1, 1, 2, 0, 0, 0, 0);
+      parentPort.postMessage(c[0]);`;
+    const worker = new Worker(source, { eval: true, workerData: PREBUILT_ADDON });
+    const value = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    await worker.terminate();
+    assert.equal(value, 23);
+  });
+
+  it('trains the yardstick model like the wasm kernels: loss and every gradient to 1e-4 relative', {
+    skip: skipNative,
+  }, async () => {
+    const config = resolveTrainConfig({
+      model: 'beta-vae',
+      dataset: 'dsprites',
+      innerKernel: 4,
+      batchSize: 6,
+      steps: 1,
+      modelOptions: { beta: 4 },
+    });
+    await useBackend('wasm');
+    const session = buildSession(config);
+    const [h, w, ch] = session.data.observationShape;
+    const { x } = sampleBatch(session.data, 6, new Rng(9));
+    const step = () => shardGradients(session.model, 0, 0, 17, { x, shape: [6, h, w, ch], firstExample: 0 });
+    preferNativeKernels(true);
+    assert.equal(cpuEngine(), 'native-avx2');
+    const native = step();
+    preferNativeKernels(false);
+    assert.equal(cpuEngine(), 'wasm');
+    const wasm = step();
+    preferNativeKernels(true);
+    assert.ok(
+      Math.abs(native.total - wasm.total) / Math.abs(wasm.total) <= 1e-4,
+      `loss ${native.total} vs ${wasm.total}`,
+    );
+    native.grads.forEach((g, i) => {
+      const err = relativeError(g, wasm.grads[i]);
+      assert.ok(err <= 1e-4, `gradient ${i}: relative error ${err.toExponential(2)}`);
+    });
+  });
+});
