@@ -15,7 +15,7 @@ import {
 import { BUILT_WITH, buildNative, compilerVersion } from '../src/engine/kernels/native/build.ts';
 import { cpuEngine, preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
 import { Rng } from '../src/engine/rng.ts';
-import { resolveTrainConfig } from '../src/train/config.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
 import { shardGradients } from '../src/train/gradients.ts';
 import { buildSession } from '../src/train/session.ts';
 
