@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
 import { createDSprites } from '../src/data/dsprites.ts';
 import { createFashionMnist, FASHION_MNIST_DIR, loadFashionMnist } from '../src/data/fashion-mnist.ts';
 import { createImageFolder, imageSetData } from '../src/data/image-folder.ts';
@@ -115,6 +115,28 @@ describe('IDX files', () => {
     ];
     for (const [bytes, message] of cases) throwsInput(() => decodeIdx(bytes, 'bad.idx'), message);
     throwsInput(() => decodeIdx(good, 'plain.gz'), /plain\.gz: named \.gz but not gzip-compressed/);
+  });
+
+  it('inflates a .gz no further than its header promises, and refuses a huge declared shape', () => {
+    // a header promising [100, 28, 28] (78,400 bytes) followed by 64 MB of zeros: ~64 KB gzipped
+    const header = encodeIdx({ dtype: 'uint8', shape: [100, 28, 28], data: new Uint8Array(78_400) });
+    const bomb = gzipSync(Buffer.concat([header, Buffer.alloc(64 << 20)]), { level: 9 });
+    assert.ok(bomb.length < 200_000, `${bomb.length} bytes`);
+    const rss = process.memoryUsage().rss;
+    throwsInput(
+      () => decodeIdx(bomb, 'bomb.gz'),
+      /bomb\.gz: inflates to more than the 78416 bytes its IDX header promises/,
+    );
+    assert.ok(process.memoryUsage().rss - rss < 48 << 20, 'stopped early, not after inflating 64 MB');
+    const huge = new Uint8Array([0, 0, 8, 3, 0, 0, 0xea, 0x60, 0, 1, 0, 0, 0, 1, 0, 0]);
+    throwsInput(
+      () => decodeIdx(huge, 'huge.idx'),
+      /shape \[60000, 65536, 65536\] of uint8 declares .* bytes, more than/,
+    );
+    throwsInput(
+      () => decodeIdx(gzipSync(huge), 'huge.gz', { shape: [null, 28, 28] }),
+      /huge\.gz: has shape \[60000, 65536, 65536\], expected 28 in dimension 1/,
+    );
   });
 });
 
@@ -613,6 +635,38 @@ describe('your own images', () => {
     mkdirSync(broken);
     writeFileSync(join(broken, 'x.png'), 'not a png');
     throwsInput(() => createImageFolder({ path: broken }), /x\.png: not a readable PNG/);
+    // a valid 1x1 PNG whose header declares 16000x16000 (the CRC redone): refused before any allocation
+    const bombDir = join(dir, 'bomb');
+    mkdirSync(bombDir);
+    const bomb = Buffer.from(png(1, 1, () => [0, 0, 0]));
+    bomb.writeUInt32BE(16000, 16);
+    bomb.writeUInt32BE(16000, 20);
+    bomb.writeUInt32BE(crc32(bomb.subarray(12, 29)), 29);
+    writeFileSync(join(bombDir, 'big.png'), bomb);
+    const rss = process.memoryUsage().rss;
+    throwsInput(
+      () => createImageFolder({ path: bombDir }),
+      /big\.png: not a readable PNG \(declares 16000x16000 pixels, expected 1 to 16777216 pixels\)/,
+    );
+    assert.ok(process.memoryUsage().rss - rss < 100 << 20, 'nothing of 16000x16000 allocated');
+    // a 2x2 PNG whose data inflates to 16 MB: stopped at the 18 bytes (2 rows of 1 + 2x4 RGBA) its header promises
+    const inflating = Buffer.from(png(2, 2, () => [0, 0, 0]));
+    const idat = deflateSync(Buffer.alloc(16 << 20));
+    const end = inflating.indexOf('IEND') - 4;
+    const chunk = Buffer.alloc(12 + idat.length);
+    chunk.writeUInt32BE(idat.length, 0);
+    chunk.write('IDAT', 4, 'latin1');
+    idat.copy(chunk, 8);
+    chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + idat.length)), 8 + idat.length);
+    const firstIdat = inflating.indexOf('IDAT') - 4;
+    writeFileSync(
+      join(bombDir, 'big.png'),
+      Buffer.concat([inflating.subarray(0, firstIdat), chunk, inflating.subarray(end)]),
+    );
+    throwsInput(
+      () => createImageFolder({ path: bombDir }),
+      /big\.png: not a readable PNG \(its image data inflates to more than the 18 bytes its header promises\)/,
+    );
     throwsInput(() => createImageFolder({ path: join(dir, 'nowhere') }), /nowhere: cannot read/);
 
     const npy = (name: string, array: Parameters<typeof writeNpy>[1]) => {

@@ -35,7 +35,12 @@ export function loadFashionMnist(dir = FASHION_MNIST_DIR): LabelledImages {
   if (hit) return hit;
   const parts = (['train', 'test'] as const).map((split) => {
     const [imageFile, labelFile] = FILES[split].map((name) => findFile(dir, name));
-    const images = readIdx(imageFile, { dtype: 'uint8', ndim: 3, describe: '[images, 28 rows, 28 columns]' });
+    const images = readIdx(imageFile, {
+      dtype: 'uint8',
+      ndim: 3,
+      shape: [null, 28, 28],
+      describe: '[images, 28 rows, 28 columns]',
+    });
     const labels = readIdx(labelFile, { dtype: 'uint8', ndim: 1, describe: '[images] of labels 0..9' });
     if (images.shape[1] !== 28 || images.shape[2] !== 28) {
       throw new InputError(`${imageFile}: images of ${images.shape[1]}x${images.shape[2]}, expected 28x28`);

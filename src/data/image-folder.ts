@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Rng } from '../engine/rng.ts';
 import { integerValues, readArrayFile } from '../io/array-file.ts';
 import { InputError } from '../io/input-error.ts';
-import { decodePng } from '../io/png.ts';
+import { decodePng, readPngHeader } from '../io/png.ts';
 import type { GroundTruthData } from './ground-truth.ts';
 
 /**
@@ -189,16 +189,41 @@ const byName = new Intl.Collator('en', { numeric: true }).compare;
  * Every .png in `dir` (natural name order), all the same size; grey (1 channel) when every pixel of every
  * image has R = G = B, else RGB. Alpha is dropped.
  */
+/** The most RGB bytes a folder of PNGs may decode to (1 GiB). */
+const MAX_FOLDER_BYTES = 2 ** 30;
+
 export function readPngFolder(dir: string): Pick<ImageSet, 'images' | 'shape' | 'count'> {
   const names = readdirSync(dir)
     .filter((f) => f.toLowerCase().endsWith('.png'))
     .sort(byName);
   if (names.length === 0)
     throw new InputError(`images ${dir}: the folder has no .png files (expected one image per file)`);
+  // every image must declare the first one's size, checked from its header before it is decoded
+  let first: { path: string; width: number; height: number } | undefined;
   const decoded = names.map((file) => {
     const path = join(dir, file);
+    let bytes: Buffer;
+    let header: { width: number; height: number };
     try {
-      return { path, ...decodePng(readFileSync(path)) };
+      bytes = readFileSync(path);
+      header = readPngHeader(bytes);
+    } catch (err) {
+      throw new InputError(`images ${path}: not a readable PNG (${(err as Error).message})`);
+    }
+    if (first && (header.width !== first.width || header.height !== first.height)) {
+      throw new InputError(
+        `images ${path}: ${header.width}x${header.height} pixels, expected ${first.width}x${first.height} like ${first.path} (every image must have the same size)`,
+      );
+    }
+    const total = names.length * header.width * header.height * 3;
+    if (first == null && total > MAX_FOLDER_BYTES) {
+      throw new InputError(
+        `images ${dir}: ${names.length} images of ${header.width}x${header.height} would take ${total} bytes, more than the ${MAX_FOLDER_BYTES} (1 GiB) read at most`,
+      );
+    }
+    first ??= { path, ...header };
+    try {
+      return { path, ...decodePng(bytes) };
     } catch (err) {
       throw new InputError(`images ${path}: not a readable PNG (${(err as Error).message})`);
     }

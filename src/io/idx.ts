@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipBounded } from './bounded-inflate.ts';
 import { InputError } from './input-error.ts';
 
 /**
@@ -44,6 +44,9 @@ const TYPED_ARRAY = {
 const EXPECTED_CODES =
   'dtype byte 0x08 (uint8), 0x09 (int8), 0x0B (int16), 0x0C (int32), 0x0D (float32) or 0x0E (float64)';
 
+/** The largest array an IDX file may declare (MNIST-like sets are tens of megabytes). */
+export const MAX_IDX_BYTES = 2 ** 30;
+
 const hex = (b: number) => `0x${b.toString(16).padStart(2, '0').toUpperCase()}`;
 
 /** What a caller needs of a file: its dtype and number of dimensions, named in the error. */
@@ -52,25 +55,24 @@ export interface IdxExpectation {
   ndim?: number;
   /** how the dimensions read, e.g. "[images, rows, columns]" */
   describe?: string;
+  /** dimensions that must have a size (null: any), checked from the header before any data is read */
+  shape?: (number | null)[];
 }
 
-/** Parses an IDX file's bytes (gzip-compressed or not); `source` names the file in errors. */
-export function decodeIdx(bytes: Uint8Array, source: string, expect: IdxExpectation = {}): IdxArray {
-  const fail = (what: string): never => {
-    throw new InputError(`${source}: ${what}`);
-  };
-  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
-  if (source.endsWith('.gz') && !gzipped)
-    fail('named .gz but not gzip-compressed (expected the bytes 0x1F 0x8B first)');
-  if (gzipped) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch (err) {
-      fail(`not a readable gzip file (${(err as Error).message})`);
-    }
-  }
-  if (bytes.length < 4)
+/**
+ * The header at the start of `bytes` (null if `complete` is false and it is not all there yet), checked
+ * against `expect` before any data is read or allocated.
+ */
+function readHeader(
+  bytes: Uint8Array,
+  fail: (what: string) => never,
+  expect: IdxExpectation,
+  complete: boolean,
+): { dtype: IdxDtype; shape: number[]; headerBytes: number; size: number } | null {
+  if (bytes.length < 4) {
+    if (!complete) return null;
     fail(`${bytes.length} bytes is too short for an IDX file (expected at least a 4-byte magic number)`);
+  }
   if (bytes[0] !== 0 || bytes[1] !== 0) {
     fail(
       `not an IDX file: magic number starts ${hex(bytes[0])} ${hex(bytes[1])} (expected 0x00 0x00, then a ${EXPECTED_CODES}, then the number of dimensions)`,
@@ -83,6 +85,7 @@ export function decodeIdx(bytes: Uint8Array, source: string, expect: IdxExpectat
   if (ndim === 0) fail('IDX header declares 0 dimensions (expected at least 1)');
   const headerBytes = 4 + 4 * ndim;
   if (bytes.length < headerBytes) {
+    if (!complete) return null;
     fail(
       `truncated header: ${ndim} dimensions need ${headerBytes} header bytes, the file has ${bytes.length}`,
     );
@@ -96,9 +99,46 @@ export function decodeIdx(bytes: Uint8Array, source: string, expect: IdxExpectat
   if (expect.ndim !== undefined && ndim !== expect.ndim) {
     fail(`has ${ndim} dimensions [${shape.join(', ')}], expected ${expect.ndim}${describe}`);
   }
+  expect.shape?.forEach((want, i) => {
+    if (want != null && shape[i] !== want)
+      fail(`has shape [${shape.join(', ')}], expected ${want} in dimension ${i}${describe}`);
+  });
+  const size = shape.reduce((a, b) => a * b, 1) * ITEM_BYTES[dtype];
+  if (size > MAX_IDX_BYTES) {
+    fail(
+      `shape [${shape.join(', ')}] of ${dtype} declares ${size} bytes, more than the ${MAX_IDX_BYTES} (1 GiB) read at most`,
+    );
+  }
+  return { dtype, shape, headerBytes, size };
+}
+
+/** Parses an IDX file's bytes (gzip-compressed or not); `source` names the file in errors. */
+export function decodeIdx(bytes: Uint8Array, source: string, expect: IdxExpectation = {}): IdxArray {
+  const fail = (what: string): never => {
+    throw new InputError(`${source}: ${what}`);
+  };
+  const gzipped = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (source.endsWith('.gz') && !gzipped)
+    fail('named .gz but not gzip-compressed (expected the bytes 0x1F 0x8B first)');
+  if (gzipped) {
+    // inflate no further than the header promises (a small .gz can inflate to gigabytes)
+    const promised = (prefix: Uint8Array) => {
+      const header = readHeader(prefix, fail, expect, false);
+      return header && header.headerBytes + header.size;
+    };
+    const excess = (limit: number): never =>
+      fail(`inflates to more than the ${limit} bytes its IDX header promises (unexpected trailing bytes)`);
+    try {
+      bytes = gunzipBounded(bytes, promised, excess);
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      fail(`not a readable gzip file (${(err as Error).message})`);
+    }
+  }
+  const { dtype, shape, headerBytes, size } = readHeader(bytes, fail, expect, true)!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const count = shape.reduce((a, b) => a * b, 1);
   const item = ITEM_BYTES[dtype];
-  const size = count * item;
   const body = bytes.length - headerBytes;
   if (body !== size) {
     fail(
