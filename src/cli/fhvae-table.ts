@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import type { SpeechCorpus } from '../data/speech/corpus.ts';
 import { useBackend } from '../engine/backend.ts';
 import { completedDir, writeFileAtomic } from '../io/atomic.ts';
+import { makeOutputDir } from '../io/out-dir.ts';
 import { eer, lda } from '../metrics/speaker-verification.ts';
 import { encodeUtterances, type Fhvae } from '../models/fhvae.ts';
 import { ivectors } from '../models/ivector.ts';
@@ -144,6 +145,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'threads splitting each batch', intOption('--threads'))
     .action(async (flags: TableFlags) => {
       const alphas = listFlag('--alphas', flags.alphas);
+      await makeOutputDir(flags.out);
       const ivectorDims = listFlag('--ivector-dims', flags.ivectorDims).map((d) => {
         if (!Number.isInteger(d) || d < 1)
           throw new UsageError(`--ivector-dims expects positive integers, got ${d}`);

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { makeOutputDir } from '../io/out-dir.ts';
 import type { TrainConfig } from '../run/config.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
 import { UsageError } from './errors.ts';
@@ -16,7 +17,7 @@ export async function prepareRunDir(dir: string, overwrite: boolean): Promise<vo
     }
     await rm(dir, { recursive: true, force: true });
   }
-  await mkdir(dir, { recursive: true });
+  await makeOutputDir(dir);
 }
 
 export async function saveRunConfig(dir: string, config: TrainConfig): Promise<void> {

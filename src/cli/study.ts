@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { makeOutputDir } from '../io/out-dir.ts';
 import { runStudy } from '../sweep/study.ts';
 import { STUDY_BUDGETS, studyBudget } from '../sweep/study-budgets.ts';
 import { STUDIES, studyDefinition } from '../sweep/study-definitions.ts';
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     .option('--corpus <dir>', 'fhvae: the speech corpus (`untangle data speech`)')
     .action(async (name: string, flags: StudyFlags) => {
       const study = studyDefinition(name);
+      await makeOutputDir(flags.out);
       const base = studyBudget(flags.budget);
       const budget =
         flags.steps === undefined

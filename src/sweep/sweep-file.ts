@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { InputError } from '../io/input-error.ts';
+import { makeOutputDir } from '../io/out-dir.ts';
 import type { SweepJob, SweepSpec } from './spec.ts';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -12,7 +12,7 @@ export const SWEEP_FILE = 'sweep.json';
  * jobs; finished jobs keep their results (a job's id is the hash of its config).
  */
 export async function writeSweepFile(dir: string, spec: SweepSpec, jobs: SweepJob[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeOutputDir(dir);
   const previous = existsSync(join(dir, SWEEP_FILE)) ? readSweepFile(dir).jobs : [];
   const byId = new Map([...previous, ...jobs].map((j) => [j.id, j]));
   await writeFileAtomic(
