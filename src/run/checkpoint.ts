@@ -1,9 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { RngState } from '../engine/rng.ts';
 import { completedDir, replaceDirAtomic } from '../io/atomic.ts';
 import { InputError } from '../io/input-error.ts';
 import { loadLayersWeights, saveLayersModel } from '../io/layers-model-files.ts';
+import { readJson } from '../io/read-json.ts';
 import type { Model } from '../models/model.ts';
 
 /** Everything a run needs to continue exactly: weights, optimizer moments, RNG state and step. */
@@ -19,8 +21,36 @@ export interface OptimizerSlots {
   restore(iterations: number, arrays: Float32Array[]): void;
 }
 
-interface StateFile extends CheckpointState {
-  optimizers: Array<{ name: string; iterations: number; arrays: number[] }>;
+const uint32 = z.number().int().min(0).max(0xffffffff);
+/** state.json: the step reached, the RNG's four uint32 words, each optimizer's step and array lengths. */
+const stateFileSchema = z
+  .object({
+    step: z.number().int().min(0),
+    rng: z.tuple([uint32, uint32, uint32, uint32]),
+    optimizers: z.array(
+      z.object({
+        name: z.string(),
+        iterations: z.number().int().min(0),
+        arrays: z.array(z.number().int().min(0)),
+      }),
+    ),
+  })
+  .strict();
+type StateFile = z.infer<typeof stateFileSchema>;
+
+/** A checkpoint's state.json, validated: a wrong field is named with what was expected. */
+export async function readState(path: string): Promise<StateFile> {
+  const raw = await readJson(path);
+  const parsed = stateFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InputError(
+      `${path}: ${issue.path.join('.') || '(root)'}: ${issue.message} (a damaged checkpoint)`,
+    );
+  }
+  if (parsed.data.rng.every((w) => w === 0))
+    throw new InputError(`${path}: rng: all four words are 0, not an RNG state`);
+  return parsed.data;
 }
 
 export const CHECKPOINT_DIR = 'checkpoint';
@@ -64,28 +94,18 @@ export async function readCheckpoint(
 ): Promise<CheckpointState> {
   const dir = completedDir(join(runDir, CHECKPOINT_DIR));
   if (dir == null) throw new InputError(`${runDir}: has no checkpoint/ folder to resume or load from`);
-  let file: StateFile;
-  try {
-    file = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
-  } catch (err) {
-    throw new InputError(
-      `${join(dir, 'state.json')}: unreadable checkpoint state (${(err as Error).message})`,
-    );
-  }
-  if (
-    !Number.isInteger(file.step) ||
-    !Array.isArray(file.rng) ||
-    file.rng.length !== 4 ||
-    !Array.isArray(file.optimizers)
-  ) {
-    throw new InputError(`${join(dir, 'state.json')}: expected {step, rng[4], optimizers[]}`);
-  }
+  const file = await readState(join(dir, 'state.json'));
   for (const [name, net] of Object.entries(model.nets)) await loadLayersWeights(net, join(dir, name));
   for (const [i, optimizer] of optimizers.entries()) {
     const saved = file.optimizers[i];
     if (saved == null)
       throw new InputError(`${dir}: holds no state for optimizer ${i} (${model.objectives[i].name})`);
-    const bytes = await readFile(join(dir, `optimizer-${i}.bin`));
+    const path = join(dir, `optimizer-${i}.bin`);
+    const bytes = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw new InputError(`${path}: cannot read the optimizer's state (${err.code ?? err.message})`);
+    });
+    if (bytes.byteLength % 4 !== 0)
+      throw new InputError(`${path}: ${bytes.byteLength} bytes is not float32 data`);
     const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
     const arrays: Float32Array[] = [];
     let offset = 0;
@@ -101,5 +121,5 @@ export async function readCheckpoint(
       throw new InputError(`${join(dir, `optimizer-${i}.bin`)}: ${(err as Error).message}`);
     }
   }
-  return { step: file.step, rng: file.rng as RngState };
+  return { step: file.step, rng: file.rng };
 }
