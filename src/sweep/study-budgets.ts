@@ -28,6 +28,12 @@ export interface StudyBudget {
   note: string;
 }
 
+/**
+ * The shortest training found to show structure on 2 cores (docs/fidelity.md, "The demo's recipe"):
+ * `untangle demo` trains a β-VAE with it, the `quick` budget every study job.
+ */
+export const QUICK_RECIPE = { steps: 1500, batchSize: 64, learningRate: 1e-3 } as const;
+
 const SMALL_FACTOR_VAE = (train: number, evaluate: number, variance: number) => [
   `factor-vae-score.numTrain=${train}`,
   `factor-vae-score.numEval=${evaluate}`,
@@ -47,7 +53,7 @@ export const STUDY_BUDGETS: Record<string, StudyBudget> = {
   },
   quick: {
     name: 'quick',
-    train: { steps: 1500, batchSize: 64, learningRate: 1e-3, checkpointEvery: 250, logEvery: 10 },
+    train: { ...QUICK_RECIPE, checkpointEvery: 250, logEvery: 10 },
     curveSteps: [250, 500, 1000],
     metricSettings: ['mig.numTrain=10000', ...SMALL_FACTOR_VAE(500, 300, 5000)],
     curveSettings: ['mig.numTrain=2000', ...SMALL_FACTOR_VAE(100, 100, 2000)],

@@ -1,0 +1,208 @@
+/**
+ * `npm run fidelity:peer`: Untangle against an independent PyTorch implementation (bench/fidelity_peer.py)
+ * of the β-VAE and β-TCVAE, the same nets, initialisation scheme, data (`untangle data dsprites` .npz),
+ * hyperparameters and budget, run alternately (one at a time, so both see the same machine load). Prints
+ * each run as a JSON line, then the comparison: final training reconstruction and KL (mean over seeds;
+ * agree within 5%?), active units (equal?) and MIG (within the seed spread?).
+ * Options: --steps N (300) --seeds S (3) --batch B (64) --lr (1e-3) --beta (4) --tc-beta (6)
+ * --models beta-vae,beta-tcvae --threads T (2, Untangle) --peer-threads T (1, PyTorch) --npz FILE (runs/dsprites.npz, written if missing)
+ * --out DIR (runs/fidelity-peer) --json FILE (also write the comparison there).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { lastTenth } from '../src/sweep/study.ts';
+import { spreadOf } from '../src/sweep/study-report.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '300' },
+    seeds: { type: 'string', default: '3' },
+    batch: { type: 'string', default: '64' },
+    lr: { type: 'string', default: '1e-3' },
+    beta: { type: 'string', default: '4' },
+    'tc-beta': { type: 'string', default: '6' },
+    models: { type: 'string', default: 'beta-vae,beta-tcvae' },
+    threads: { type: 'string', default: '2' },
+    // PyTorch's OpenMP threads spin: on a shared, loaded machine one thread trains faster than two
+    'peer-threads': { type: 'string', default: '1' },
+    npz: { type: 'string', default: join(root, 'runs', 'dsprites.npz') },
+    out: { type: 'string', default: join(root, 'runs', 'fidelity-peer') },
+    json: { type: 'string' },
+  },
+});
+const python = '/usr/bin/python3';
+const cli = join(root, 'bin', 'untangle.js');
+
+function fail(message: string): never {
+  process.stderr.write(`fidelity:peer: ${message}\n`);
+  process.exit(2);
+}
+
+function run(command: string, args: string[]): string {
+  const out = spawnSync(command, args, { encoding: 'utf8', cwd: root, maxBuffer: 1 << 26 });
+  if (out.status !== 0) fail(`${command} ${args.join(' ')} failed:\n${out.stderr.slice(-2000)}`);
+  return out.stdout;
+}
+
+if (spawnSync(python, ['-c', 'import torch, sklearn'], { encoding: 'utf8' }).status !== 0)
+  fail('PyTorch or scikit-learn is missing: apt-get install -y python3-torch python3-sklearn');
+if (!existsSync(values.npz)) {
+  process.stderr.write(`writing ${values.npz} (untangle data dsprites)...\n`);
+  mkdirSync(dirname(values.npz), { recursive: true });
+  run(process.execPath, [cli, 'data', 'dsprites', '--out', values.npz]);
+}
+
+interface Measured {
+  impl: 'untangle' | 'pytorch';
+  model: string;
+  seed: number;
+  seconds: number;
+  reconstruction: number;
+  kl: number;
+  activeUnits: number;
+  mig: number;
+}
+
+const betaOf = (model: string) => Number(model === 'beta-tcvae' ? values['tc-beta'] : values.beta);
+
+function ours(model: string, seed: number): Measured {
+  const dir = join(values.out, `untangle-${model}-seed${seed}`);
+  const began = performance.now();
+  run(process.execPath, [
+    cli,
+    'train',
+    '--model',
+    model,
+    '--dataset',
+    'dsprites',
+    '--steps',
+    values.steps,
+    '--seed',
+    String(seed),
+    '--threads',
+    values.threads,
+    '--out',
+    dir,
+    '--overwrite',
+    '--set',
+    `batchSize=${values.batch}`,
+    '--set',
+    `learningRate=${values.lr}`,
+    '--set',
+    `beta=${betaOf(model)}`,
+    '--set',
+    'logEvery=10',
+    '--set',
+    `checkpointEvery=${values.steps}`,
+  ]);
+  const seconds = (performance.now() - began) / 1000;
+  run(process.execPath, [cli, 'evaluate', dir, '--metrics', 'mig', '--codes', 'mean']);
+  const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+  const { reconstruction, kl } = lastTenth(dir);
+  return {
+    impl: 'untangle',
+    model,
+    seed,
+    seconds,
+    reconstruction: reconstruction!,
+    kl: kl!,
+    activeUnits: metrics.posterior.activeUnits,
+    mig: metrics.headline.mig,
+  };
+}
+
+function peer(model: string, seed: number): Measured {
+  const out = run(python, [
+    join(root, 'bench', 'fidelity_peer.py'),
+    '--npz',
+    values.npz,
+    '--model',
+    model,
+    '--beta',
+    String(betaOf(model)),
+    '--steps',
+    values.steps,
+    '--batch',
+    values.batch,
+    '--lr',
+    values.lr,
+    '--seed',
+    String(seed),
+    '--threads',
+    values.threads,
+  ]);
+  const r = JSON.parse(out.trim().split('\n').pop()!);
+  return {
+    impl: 'pytorch',
+    model,
+    seed,
+    seconds: r.seconds,
+    reconstruction: r.reconstruction,
+    kl: r.kl,
+    activeUnits: r.active_units,
+    mig: r.mig,
+  };
+}
+
+mkdirSync(values.out, { recursive: true });
+const measured: Measured[] = [];
+for (const model of values.models.split(',')) {
+  for (let seed = 0; seed < Number(values.seeds); seed++) {
+    // alternate which goes first, so neither always meets the same moment of the machine's load
+    const pair = seed % 2 === 0 ? [ours, peer] : [peer, ours];
+    for (const impl of pair) {
+      const m = impl(model, seed);
+      measured.push(m);
+      process.stdout.write(`${JSON.stringify(m)}\n`);
+    }
+  }
+}
+
+const comparison = values.models.split(',').map((model) => {
+  const of = (impl: string, key: keyof Measured) =>
+    spreadOf(measured.filter((m) => m.impl === impl && m.model === model).map((m) => m[key] as number));
+  const relative = (key: keyof Measured) => {
+    const [u, p] = [of('untangle', key).mean, of('pytorch', key).mean];
+    return Math.abs(u - p) / Math.abs(p);
+  };
+  const [migU, migP] = [of('untangle', 'mig'), of('pytorch', 'mig')];
+  const active = [of('untangle', 'activeUnits').values, of('pytorch', 'activeUnits').values];
+  return {
+    model,
+    beta: betaOf(model),
+    reconstruction: {
+      untangle: of('untangle', 'reconstruction').mean,
+      pytorch: of('pytorch', 'reconstruction').mean,
+      relative: relative('reconstruction'),
+    },
+    kl: { untangle: of('untangle', 'kl').mean, pytorch: of('pytorch', 'kl').mean, relative: relative('kl') },
+    activeUnits: { untangle: active[0], pytorch: active[1] },
+    mig: { untangle: migU, pytorch: migP, spread: Math.max(migU.std, migP.std) },
+    checks: {
+      reconstructionWithin5: relative('reconstruction') <= 0.05,
+      klWithin5: relative('kl') <= 0.05,
+      sameActiveUnits: JSON.stringify([...active[0]].sort()) === JSON.stringify([...active[1]].sort()),
+      migWithinSpread: Math.abs(migU.mean - migP.mean) <= Math.max(migU.std, migP.std),
+    },
+    seconds: { untangle: of('untangle', 'seconds').mean, pytorch: of('pytorch', 'seconds').mean },
+  };
+});
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const yes = (b: boolean) => (b ? 'yes' : 'NO');
+const lines = [
+  `fidelity:peer — ${values.steps} steps, batch ${values.batch}, Adam ${values.lr}, ${values.seeds} seeds, threads: Untangle ${values.threads}, PyTorch ${values['peer-threads']}`,
+  '| model | reconstruction untangle / pytorch (Δ) | KL untangle / pytorch (Δ) | active units | MIG untangle / pytorch (seed sd) | seconds (untangle: whole train command; pytorch: training loop) |',
+  '|---|---|---|---|---|---|',
+  ...comparison.map(
+    (c) =>
+      `| ${c.model} β=${c.beta} | ${c.reconstruction.untangle.toFixed(2)} / ${c.reconstruction.pytorch.toFixed(2)} (${pct(c.reconstruction.relative)}, ≤5%: ${yes(c.checks.reconstructionWithin5)}) | ${c.kl.untangle.toFixed(2)} / ${c.kl.pytorch.toFixed(2)} (${pct(c.kl.relative)}, ≤5%: ${yes(c.checks.klWithin5)}) | ${c.activeUnits.untangle.join(',')} / ${c.activeUnits.pytorch.join(',')} (same: ${yes(c.checks.sameActiveUnits)}) | ${c.mig.untangle.mean.toFixed(3)} ± ${c.mig.untangle.std.toFixed(3)} / ${c.mig.pytorch.mean.toFixed(3)} ± ${c.mig.pytorch.std.toFixed(3)} (within spread: ${yes(c.checks.migWithinSpread)}) | ${c.seconds.untangle.toFixed(0)} / ${c.seconds.pytorch.toFixed(0)} |`,
+  ),
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+if (values.json)
+  writeFileSync(values.json, `${JSON.stringify({ settings: values, measured, comparison }, null, 2)}\n`);
