@@ -14,9 +14,11 @@ import {
 import { infoMcOf, infoMecFromSample } from '../src/metrics/infomec.ts';
 import { jemmigFromSample } from '../src/metrics/jemmig.ts';
 import { digamma, knnMutualInformation } from '../src/metrics/knn-mutual-information.ts';
+import { fitLasso } from '../src/metrics/lasso.ts';
 import { fitLogistic, predictProbabilities } from '../src/metrics/logistic-regression.ts';
 import { migSupFromSample } from '../src/metrics/mig-sup.ts';
 import { metricRng } from '../src/metrics/suite.ts';
+import { relativeStrength, udr } from '../src/metrics/udr.ts';
 import { zMaxVar } from '../src/metrics/z-max-var.ts';
 import { tempDir } from './helpers/cli.ts';
 import { identity, identityData, noise } from './helpers/identity-data.ts';
@@ -188,6 +190,106 @@ print(json.dumps({'p': m.predict_proba(z[:40]).ravel().tolist()}))`);
   });
 });
 
+describe("UDR against disentanglement_lib's udr_sklearn in numpy/scikit-learn/scipy", {
+  skip: hasSklearn ? false : 'python3-sklearn is not installed',
+}, () => {
+  // three models of the same data: the factors in order, permuted and rescaled, and rotated; one dim of
+  // the second model is collapsed (KL below the threshold)
+  const m = 400;
+  const r = new Rng(9);
+  const truth = Float64Array.from({ length: m * 3 }, () => r.normal());
+  const model = (f: (t: number[]) => number[]) =>
+    Float64Array.from({ length: m * 4 }, (_, i) => {
+      const row = Math.floor(i / 4);
+      const t = [truth[row * 3], truth[row * 3 + 1], truth[row * 3 + 2]];
+      return f(t)[i % 4] + 0.1 * r.normal();
+    });
+  const models = [
+    { codes: model((t) => [t[0], t[1], t[2], 0]), dim: 4, klPerDim: [1, 1, 1, 0.001] },
+    { codes: model((t) => [2 * t[2], -t[0], 0, t[1] ** 3]), dim: 4, klPerDim: [1, 1, 0.005, 1] },
+    { codes: model((t) => [t[0] + t[1], t[0] - t[1], t[2], 0.3 * t[0]]), dim: 4, klPerDim: [1, 1, 1, 1] },
+  ];
+  const groups = ['a', 'a', 'a'];
+
+  function dlib(correlation: string): { pairwise: number[][]; scores: number[] } {
+    const dir = tempDir('udr');
+    models.forEach((mo, i) => {
+      writeNpy(join(dir, `z${i}.npy`), { dtype: 'float64', shape: [m, 4], data: mo.codes });
+    });
+    const script = `import json, numpy as np, scipy.stats
+from sklearn import linear_model, preprocessing
+kl = ${JSON.stringify(models.map((mo) => mo.klPerDim))}
+reps = [np.load('${dir}/z%d.npy' % i) for i in range(3)]
+reps = [preprocessing.StandardScaler().fit_transform(z) * np.greater(kl[i], 0.01) for i, z in enumerate(reps)]
+mask = [np.array(k) > 0.01 for k in kl]
+def strength(c):
+    sx = np.nanmean(np.nan_to_num(np.power(np.max(c, axis=0), 2) / np.sum(c, axis=0), 0))
+    sy = np.nanmean(np.nan_to_num(np.power(np.max(c, axis=1), 2) / np.sum(c, axis=1), 0))
+    return (sx + sy) / 2
+d = np.zeros((3, 3))
+for i in range(3):
+    for j in range(3):
+        if i == j: continue
+        if '${correlation}' == 'lasso':
+            c = np.abs(linear_model.Lasso(alpha=0.1, tol=1e-10, max_iter=100000).fit(reps[i], reps[j]).coef_).T
+        else:
+            c = np.array([[abs(scipy.stats.spearmanr(reps[i][:, a], reps[j][:, b], nan_policy='omit')[0]) for b in range(4)] for a in range(4)])
+        d[i, j] = strength(c[mask[i]][:, mask[j]])
+print(json.dumps({'pairwise': d.tolist(), 'scores': [float(np.median(np.delete(d[:, i], i))) for i in range(3)]}))`;
+    const out = spawnSync(python, ['-c', script], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout);
+  }
+
+  for (const correlation of ['lasso', 'spearman'] as const) {
+    test(`${correlation}: the same pairwise scores and per-model medians`, () => {
+      const ref = dlib(correlation);
+      const ours = udr(models, m, groups, { correlation });
+      for (let a = 0; a < 3; a++) {
+        for (let b = 0; b < 3; b++) {
+          // Lasso stops at tolerance 1e-4 (disentanglement_lib's setting), the reference runs to 1e-10
+          if (a !== b)
+            close(
+              ours.pairwise[a][b]!,
+              ref.pairwise[a][b],
+              correlation === 'lasso' ? 3e-4 : 1e-9,
+              `pair ${a},${b}`,
+            );
+        }
+        close(ours.scores[a]!, ref.scores[a], correlation === 'lasso' ? 3e-4 : 1e-9, `model ${a}`);
+      }
+    });
+  }
+
+  test("Lasso (α = 0.1): scikit-learn's coefficients", () => {
+    const dir = tempDir('lasso');
+    writeNpy(join(dir, 'x.npy'), { dtype: 'float64', shape: [m, 4], data: models[2].codes });
+    writeNpy(join(dir, 'y.npy'), { dtype: 'float64', shape: [m, 4], data: models[1].codes });
+    const out = spawnSync(
+      python,
+      [
+        '-c',
+        `import json, numpy as np
+from sklearn.linear_model import Lasso
+x = np.load('${dir}/x.npy'); y = np.load('${dir}/y.npy')
+print(json.dumps(Lasso(alpha=0.1, tol=1e-10, max_iter=100000).fit(x, y[:, 0]).coef_.tolist()))`,
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(out.status, 0, out.stderr);
+    const theirs = JSON.parse(out.stdout) as number[];
+    const y = Float64Array.from({ length: m }, (_, i) => models[1].codes[i * 4]);
+    const { weights } = fitLasso(models[2].codes, y, 4, {
+      alpha: 0.1,
+      tolerance: 1e-10,
+      maxIterations: 100_000,
+    });
+    weights.forEach((w, f) => {
+      close(w, theirs[f], 1e-8, `coefficient ${f}`);
+    });
+  });
+});
+
 describe('newer metrics: hand-computed values and sanity bounds', () => {
   test('digamma and the nearest-neighbour MI of two separated classes', () => {
     close(digamma(1), -0.5772156649015329, 1e-12, 'ψ(1)');
@@ -213,6 +315,30 @@ describe('newer metrics: hand-computed values and sanity bounds', () => {
     ]);
     close(mixed.infoM, (0.5 - 0.5) / 0.5 / 2 + 0, 1e-12, 'InfoM'); // dims: (1/2 − 1/2)/(1/2) = 0 and chance 0
     close(mixed.infoC, 1, 1e-12, 'InfoC');
+  });
+
+  test('UDR relative strength of hand-made matrices; models alone in their group score null', () => {
+    close(
+      relativeStrength([
+        [1, 0],
+        [0, 1],
+      ]),
+      1,
+      0,
+      'a permutation',
+    );
+    // one dim spread over two: columns 0.5²/0.5 = 0.5 each; rows 0.5²/1 = 0.25 and 0 (0/0 counts 0)
+    close(
+      relativeStrength([
+        [0.5, 0.5],
+        [0, 0],
+      ]),
+      (0.5 + 0.125) / 2,
+      1e-12,
+      'a split row',
+    );
+    const one = { codes: new Float64Array(20).map((_, i) => i), dim: 2, klPerDim: [1, 1] };
+    assert.deepEqual(udr([one, one], 10, ['a', 'b']).scores, [null, null]);
   });
 
   test('the area under a loss-capacity curve', () => {

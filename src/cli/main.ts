@@ -14,6 +14,7 @@ const subcommands: Array<() => Promise<{ register(program: Command): void }>> = 
   () => import('./demo.ts'),
   () => import('./evaluate.ts'),
   () => import('./metrics.ts'),
+  () => import('./udr.ts'),
   () => import('./factor-analysis.ts'),
   () => import('./sweep.ts'),
   () => import('./worker.ts'),

@@ -5,6 +5,7 @@ import type * as vegaLite from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { svgToPng, vegaLiteToSvg } from '../viz/vega-render.ts';
 import type { JobResult } from './run-job.ts';
+import { readUdrScores } from './udr-file.ts';
 
 /** One row per finished job: id, model, dataset, seed, swept values, headline metrics. */
 export interface AggregateTable {
@@ -21,6 +22,9 @@ export function readResults(sweepDir: string): AggregateTable {
         .sort()
         .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as JobResult)
     : [];
+  // `untangle udr` scores runs against each other after the fact: its scores join their rows
+  const udr = readUdrScores(sweepDir);
+  for (const row of rows) if (udr.has(row.id)) row.headline = { ...row.headline, udr: udr.get(row.id)! };
   const union = (pick: (r: JobResult) => object) =>
     [...new Set(rows.flatMap((r) => Object.keys(pick(r))))].sort();
   return { hyperparameters: union((r) => r.hyperparameters), metrics: union((r) => r.headline), rows };
