@@ -242,6 +242,38 @@ describe('untangle metrics', () => {
       [['--codes', codesPath, '--factors', join(dir, 'missing.npy')], /missing\.npy/],
       [['--codes', join(dir, 'pool.npz'), '--factors', factorsPath], /holds 2 arrays \(z, y\); name one/],
       [['--codes', codesPath, '--factors', factorsPath, '--metrics', 'dcx'], /unknown metric "dcx"/],
+      // no columns: used to crash with "Cannot read properties of undefined"
+      [
+        [
+          '--codes',
+          write('empty.npy', npy('float32', [n, 0], new Float32Array(0))),
+          '--factors',
+          factorsPath,
+        ],
+        /empty\.npy: shape \[2000,0\], expected at least 1 column/,
+      ],
+      [
+        ['--codes', codesPath, '--factors', write('nofactor.npy', npy('int32', [n, 0], new Int32Array(0)))],
+        /nofactor\.npy: shape \[2000,0\], expected at least 1 column/,
+      ],
+      // --out a folder, or in a missing one: named as --out, before any metric runs (not the temp file)
+      [
+        ['--codes', codesPath, '--factors', factorsPath, '--metrics', 'mig', '--out', dir],
+        /--out .*: is a folder, expected a file name/,
+      ],
+      [
+        [
+          '--codes',
+          codesPath,
+          '--factors',
+          factorsPath,
+          '--metrics',
+          'mig',
+          '--out',
+          join(dir, 'no', 'm.json'),
+        ],
+        /--out .*m\.json: folder .*no does not exist/,
+      ],
     ];
     for (const [args, pattern] of cases) assertOneLineError(untangle(['metrics', ...args]), pattern);
   });

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { PNG } from 'pngjs';
-import { spearman } from '../src/sweep/aggregate.ts';
+import { readResults, spearman } from '../src/sweep/aggregate.ts';
 import { acquireJobLock, LOCK_STALE_MS, lockPathOf } from '../src/sweep/job-lock.ts';
 import { runJob } from '../src/sweep/run-job.ts';
 import { dlibUnsupervisedSpec, expandSweep, gridPoints, parseSweepSpec } from '../src/sweep/spec.ts';
@@ -96,6 +96,13 @@ describe('sweep grid', () => {
     assert.deepEqual(told, [
       's.json: 4 duplicate grid points (repeated seeds or values) folded: 2 distinct jobs',
     ]);
+  });
+
+  it('aggregate names a corrupt result file', () => {
+    const dir = tempDir('sweep-corrupt');
+    mkdirSync(join(dir, 'results'));
+    writeFileSync(join(dir, 'results', 'abc.json'), '{"id": "abc", "headline": {');
+    assert.throws(() => readResults(dir), /InputError: .*results\/abc\.json is not valid JSON: /);
   });
 
   it('Spearman rank correlation with ties', () => {

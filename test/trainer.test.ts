@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
+import { runTraining } from '../src/jobs/run-training.ts';
 import { resolveTrainConfig } from '../src/run/config.ts';
 import { readLog } from '../src/run/log.ts';
 import { buildSession } from '../src/train/session.ts';
@@ -29,6 +31,16 @@ const losses = (log: ReturnType<typeof readLog>) => log.map(({ imgPerSec: _, ...
 
 describe('trainer', () => {
   before(() => useBackend('wasm'));
+
+  it('refuses more threads than cores before building anything', async () => {
+    const cores = availableParallelism();
+    const dir = tempDir('threads');
+    await assert.rejects(
+      runTraining(small({ threads: cores + 1 }), dir, false, { progress: false }),
+      new RegExp(`threads ${cores + 1}: more than the ${cores} cores of this machine`),
+    );
+    assert.ok(!existsSync(join(dir, 'log.jsonl')));
+  });
 
   for (const model of ['beta-vae', 'factor-vae', 'joint-vae', 'cascade-vae']) {
     it(`a resumed ${model} run continues exactly like the uninterrupted one`, async () => {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { finiteValues, integerValues, readArrayFile } from '../io/array-file.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { checkOutputFile } from '../io/out-dir.ts';
 import { poolSource } from '../metrics/code-source.ts';
 import { headlines, parseMetricNames, parseMetricSettings, runMetrics } from '../metrics/suite.ts';
 import { UsageError } from './errors.ts';
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--json', 'print the results as JSON')
     .option('--out <file>', 'also write the results as JSON to this file')
     .action(async (flags: MetricsFlags) => {
+      if (flags.out) await checkOutputFile(flags.out);
       const metrics = parseMetricNames(flags.metrics);
       const overrides = parseMetricSettings(flags.set, metrics);
       const codes = readArrayFile(flags.codes, '--codes');
@@ -44,6 +46,13 @@ export function register(program: Command): void {
         throw new UsageError(`--factors ${flags.factors}: shape [${factors.shape}], expected [n, k] or [n]`);
       }
       const [rows, dim] = codes.shape;
+      if (dim < 1)
+        throw new UsageError(`--codes ${flags.codes}: shape [${codes.shape}], expected at least 1 column`);
+      if (factors.shape.length === 2 && factors.shape[1] < 1) {
+        throw new UsageError(
+          `--factors ${flags.factors}: shape [${factors.shape}], expected at least 1 column`,
+        );
+      }
       if (factors.shape[0] !== rows) {
         throw new UsageError(
           `--factors ${flags.factors}: ${factors.shape[0]} rows, expected ${rows} like --codes ${flags.codes}`,
@@ -69,7 +78,11 @@ export function register(program: Command): void {
         metrics: runs,
       };
       const json = `${JSON.stringify(report, null, 2)}\n`;
-      if (flags.out) await writeFileAtomic(flags.out, json);
+      if (flags.out) {
+        await writeFileAtomic(flags.out, json).catch((err: NodeJS.ErrnoException) => {
+          throw new UsageError(`--out ${flags.out}: cannot write it (${err.code ?? err.message})`);
+        });
+      }
       if (flags.json) process.stdout.write(json);
       else printMetricTable({ codes: runs });
     });

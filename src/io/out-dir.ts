@@ -63,3 +63,17 @@ export async function makeOutputDir(dir: string, flag = '--out'): Promise<void> 
     }
   }
 }
+
+/**
+ * Checks that file `path` can be written (its folder exists, is writable and not a kernel file system;
+ * the path is not a folder) before any work is done for it.
+ */
+export async function checkOutputFile(path: string, flag = '--out'): Promise<void> {
+  const info = await stat(path).catch(() => null);
+  if (info?.isDirectory()) throw new InputError(`${flag} ${path}: is a folder, expected a file name`);
+  const folder = dirname(resolve(path));
+  const parent = await stat(folder).catch(() => null);
+  if (parent == null) throw new InputError(`${flag} ${path}: folder ${folder} does not exist`);
+  if (!parent.isDirectory()) throw new InputError(`${flag} ${path}: ${folder} is a file, not a folder`);
+  await makeOutputDir(folder, `${flag} ${path}: folder`);
+}

@@ -1,4 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { useBackend } from '../engine/backend.ts';
+import { InputError } from '../io/input-error.ts';
 import type { TrainConfig } from '../run/config.ts';
 import { buildSession } from '../train/session.ts';
 import { train } from '../train/trainer.ts';
@@ -12,6 +14,13 @@ export async function runTraining(
   resume: boolean,
   { progress = true }: { progress?: boolean } = {},
 ): Promise<void> {
+  const cores = availableParallelism();
+  if (config.threads > cores) {
+    // each thread holds a replica of the model and its wasm memory: more threads than cores only cost memory
+    throw new InputError(
+      `threads ${config.threads}: more than the ${cores} cores of this machine (--set threads=${cores})`,
+    );
+  }
   await useBackend(config.backend);
   const session = buildSession(config);
   const workers = config.threads > 1 ? await startWorkers(session) : undefined;

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as vegaLite from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { readJsonSync } from '../io/read-json.ts';
 import { svgToPng, vegaLiteToSvg } from '../viz/vega-render.ts';
 import type { JobResult } from './run-job.ts';
 import { readUdrScores } from './udr-file.ts';
@@ -20,7 +21,7 @@ export function readResults(sweepDir: string): AggregateTable {
     ? readdirSync(dir)
         .filter((f) => f.endsWith('.json'))
         .sort()
-        .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as JobResult)
+        .map((f) => readJsonSync(join(dir, f)) as JobResult)
     : [];
   // `untangle udr` scores runs against each other after the fact: its scores join their rows
   const udr = readUdrScores(sweepDir);

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { link, mkdir, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tempPathFor, writeFileAtomic } from '../io/atomic.ts';
+import { readJsonSync } from '../io/read-json.ts';
 import { runTraining } from '../jobs/run-training.ts';
 import { evaluateRun } from '../metrics/evaluate-run.ts';
 import { parseMetricSettings } from '../metrics/suite.ts';
@@ -27,7 +28,7 @@ export const resultPathOf = (sweepDir: string, id: string) => join(sweepDir, 're
 
 export function readResult(sweepDir: string, id: string): JobResult | null {
   const path = resultPathOf(sweepDir, id);
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as JobResult) : null;
+  return existsSync(path) ? (readJsonSync(path) as JobResult) : null;
 }
 
 /**

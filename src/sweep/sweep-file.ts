@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { InputError } from '../io/input-error.ts';
 import { makeOutputDir } from '../io/out-dir.ts';
+import { readJsonSync } from '../io/read-json.ts';
 import type { SweepJob, SweepSpec } from './spec.ts';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -24,9 +25,5 @@ export async function writeSweepFile(dir: string, spec: SweepSpec, jobs: SweepJo
 export function readSweepFile(dir: string): { spec: SweepSpec; jobs: SweepJob[] } {
   const path = join(dir, SWEEP_FILE);
   if (!existsSync(path)) throw new InputError(`${dir} is not a sweep folder: it has no ${SWEEP_FILE}`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new InputError(`${path}: not valid JSON (${(err as Error).message})`);
-  }
+  return readJsonSync(path) as { spec: SweepSpec; jobs: SweepJob[] };
 }
