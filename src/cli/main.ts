@@ -9,6 +9,8 @@ const program = new Command('untangle')
 const subcommands: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import('./train.ts'),
   () => import('./traverse.ts'),
+  () => import('./encode.ts'),
+  () => import('./decode.ts'),
   () => import('./data.ts'),
   () => import('./bench.ts'),
   () => import('./demo.ts'),
