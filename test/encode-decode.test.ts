@@ -6,8 +6,8 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeNpy } from '../src/io/npy.ts';
 import { readNpz } from '../src/io/npz.ts';
-import { loadRun } from '../src/train/load-run.ts';
-import { decodePng, encodePng } from '../src/viz/png.ts';
+import { decodePng, encodePng } from '../src/io/png.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 const python = ['/usr/bin/python3', 'python3'].find(

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.ts';
 import { readArrayFile } from '../io/array-file.ts';
 import { writeNpy } from '../io/npy.ts';
+import { writePngAtomic } from '../io/png.ts';
 import { codeWidths, decodeLatents, INFERENCE_DEFAULTS } from '../models/inference.ts';
-import { loadRun } from '../train/load-run.ts';
+import { loadRun } from '../run/load-run.ts';
 import { imageAt, imageGrid } from '../viz/image-grid.ts';
-import { writePngAtomic } from '../viz/png.ts';
 import { UsageError } from './errors.ts';
 import { intOption } from './options.ts';
 
@@ -75,7 +75,7 @@ export function register(program: Command): void {
       const shape = data.observationShape;
       const images = decodeLatents(model, codes, width, shape, { batchSize: flags.batchSize });
       if (png) {
-        const batch = { data: images, shape: [n, ...shape] } as const;
+        const batch = { data: images, shape: [n, shape[0], shape[1], shape[2]] as const };
         const cells = Array.from({ length: Math.ceil(n / flags.columns) }, (_, r) =>
           Array.from({ length: Math.min(flags.columns, n - r * flags.columns) }, (_, c) =>
             imageAt(batch, r * flags.columns + c),

@@ -5,7 +5,7 @@ import { BACKENDS, type BackendName } from '../engine/backend.ts';
 import type { NpyArray } from '../io/npy.ts';
 import { writeNpz } from '../io/npz.ts';
 import { encodeObservations, INFERENCE_DEFAULTS } from '../models/inference.ts';
-import { loadRun } from '../train/load-run.ts';
+import { loadRun } from '../run/load-run.ts';
 import { UsageError } from './errors.ts';
 import { intOption } from './options.ts';
 

@@ -3,7 +3,7 @@ import { useBackend } from '../engine/backend.ts';
 import { InputError } from '../io/input-error.ts';
 import type { TrainConfig } from '../run/config.ts';
 import { buildSession } from '../train/session.ts';
-import { train } from '../train/trainer.ts';
+import { type TrainOptions, train } from '../train/trainer.ts';
 import { startWorkers } from '../train/worker-pool.ts';
 import { writeRunPictures } from '../viz/run-pictures.ts';
 
@@ -12,7 +12,7 @@ export async function runTraining(
   config: TrainConfig,
   runDir: string,
   resume: boolean,
-  { progress = true }: { progress?: boolean } = {},
+  { progress = true, onStep, signal }: Pick<TrainOptions, 'progress' | 'onStep' | 'signal'> = {},
 ): Promise<void> {
   const cores = availableParallelism();
   if (config.threads > cores) {
@@ -25,7 +25,7 @@ export async function runTraining(
   const session = buildSession(config);
   const workers = config.threads > 1 ? await startWorkers(session) : undefined;
   try {
-    await train(session, runDir, { resume, progress, workers });
+    await train(session, runDir, { resume, progress, workers, onStep, signal });
   } finally {
     await workers?.close();
   }

@@ -20,6 +20,10 @@ export interface TrainOptions {
   progress?: boolean;
   /** worker threads for data parallelism (created by the caller, see parallel.ts) */
   workers?: GradientWorkers;
+  /** called after every step with that step's log entry (library callers: progress, early stopping) */
+  onStep?: (entry: LogEntry, step: number) => void;
+  /** stops after the current step, writing a checkpoint (resumable like any run) */
+  signal?: AbortSignal;
 }
 
 /**
@@ -50,21 +54,24 @@ export async function train(
     while (step < config.steps) {
       const entry = await trainStep(session, rng, step, options.workers, runDir);
       step += 1;
-      if (step % config.logEvery === 0 || step === config.steps) {
+      const stopped = options.signal?.aborted === true;
+      if (step % config.logEvery === 0 || step === config.steps || stopped) {
         const now = performance.now();
         entry.imgPerSec = ((step - lastLog.step) * config.batchSize) / ((now - lastLog.time) / 1000);
         lastLog = { step, time: now };
         appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
         entries.push(entry);
       }
-      if (step % config.checkpointEvery === 0 || step === config.steps) {
+      if (step % config.checkpointEvery === 0 || step === config.steps || stopped) {
         await writeCheckpoint(runDir, model, optimizers, { step, rng: rng.state() });
       }
+      options.onStep?.(entry, step);
       progress?.update(step, {
         loss: entry.total,
         rec: entry.reconstruction as number,
         kl: entry.kl as number,
       });
+      if (stopped) break;
     }
   } finally {
     progress?.stop();
