@@ -93,6 +93,17 @@ describe('trainer', () => {
     });
   });
 
+  it('a non-finite loss before the first checkpoint says there is none (it named a missing folder)', async () => {
+    const dir = tempDir('nan-early');
+    const config = small({ steps: 200, learningRate: 1e4, checkpointEvery: 1000, logEvery: 1 });
+    await assert.rejects(train(buildSession(config), dir), (err: Error) => {
+      assert.ok(err instanceof NonFiniteLossError, err.message);
+      assert.match(err.message, /no checkpoint was written before it \(nothing to resume\)/);
+      assert.ok(!existsSync(join(dir, 'checkpoint')));
+      return true;
+    });
+  });
+
   it('does not leak tensors across training steps', async () => {
     const session = buildSession(small({ steps: 3 }));
     const dir = tempDir('memory');

@@ -9,7 +9,7 @@ import { loadRunConfig } from '../run/load-run.ts';
 import { PRESET_NAMES, presetConfig } from '../train/presets.ts';
 import { UsageError } from './errors.ts';
 import { collect, intOption } from './options.ts';
-import { prepareRunDir, saveRunConfig } from './run-dir.ts';
+import { guardResume, prepareRunDir, resumeOrRestart, saveRunConfig } from './run-dir.ts';
 
 interface TrainFlags {
   model?: string;
@@ -66,7 +66,8 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace an existing run folder')
     .action(async (flags: TrainFlags) => {
       const { config, runDir } = flags.resume ? await resumeConfig(flags) : await newRunConfig(flags);
-      await runTraining(config, runDir, Boolean(flags.resume));
+      const resume = flags.resume ? await resumeOrRestart(runDir) : false;
+      await runTraining(config, runDir, resume);
       process.stderr.write(`run written to ${runDir}\n`);
     });
 }
@@ -111,8 +112,9 @@ async function resumeConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
       threads: flags.threads ?? config.threads,
       backend: flags.backend ?? config.backend,
     });
+    await guardResume(runDir, config.steps);
     await saveRunConfig(runDir, config);
-  }
+  } else await guardResume(runDir, config.steps);
   return { config, runDir };
 }
 

@@ -13,6 +13,7 @@ import { createFhvae, estimateMu2, type Fhvae, fhvaeLoss, fhvaeOptions } from '.
 import { gatherSegments, type SegmentIndex, segmentIndex, segmentsOf } from '../models/fhvae-segments.ts';
 import type { Model } from '../models/model.ts';
 import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
+import { lastCheckpointNote } from '../run/checkpoint-note.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
 import { LOG_FILE, type LogEntry, readLog } from '../run/log.ts';
 import { Adam } from './adam.ts';
@@ -302,7 +303,7 @@ export async function trainSequenceModel(
         : sequenceGradients(model, step, stepSeed, { ...batch, firstExample: 0, active });
       if (!Number.isFinite(result.total)) {
         throw new NonFiniteLossError(
-          `FHVAE loss is ${result.total} at step ${step + 1}; the last good checkpoint is kept in ${join(runDir, 'checkpoint')}`,
+          `FHVAE loss is ${result.total} at step ${step + 1}; ${lastCheckpointNote(runDir)}`,
         );
       }
       adam.apply(

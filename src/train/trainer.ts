@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
 import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
+import { lastCheckpointNote } from '../run/checkpoint-note.ts';
 import { LOG_FILE, type LogEntry, truncateLog } from '../run/log.ts';
 import { type ShardResult, shardGradients } from './gradients.ts';
 import type { GradientWorkers } from './parallel.ts';
@@ -104,7 +105,7 @@ export async function trainStep(
       : shardGradients(model, k, step, stepSeed, slice);
     if (!Number.isFinite(result.total)) {
       throw new NonFiniteLossError(
-        `loss of objective "${objective.name}" is ${result.total} at step ${step + 1}; the last good checkpoint is kept in ${join(runDir, 'checkpoint')}`,
+        `loss of objective "${objective.name}" is ${result.total} at step ${step + 1}; ${lastCheckpointNote(runDir)}`,
       );
     }
     const { optimizer, indices } = session.objectives[k];
