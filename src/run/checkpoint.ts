@@ -35,7 +35,8 @@ const stateFileSchema = z
       }),
     ),
   })
-  .strict();
+  // other keys are left for later formats to add
+  .loose();
 type StateFile = z.infer<typeof stateFileSchema>;
 
 /** A checkpoint's state.json, validated: a wrong field is named with what was expected. */
