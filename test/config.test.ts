@@ -44,6 +44,8 @@ describe('training config', () => {
       assert.ok(err.message.length < 300, `${err.message.length} characters`);
       return true;
     });
+    // a device that never ends was read to 512 MB before failing
+    await assert.rejects(readJson('/dev/zero'), /\/dev\/zero: not a regular file \(expected a JSON file\)/);
   });
 
   it('fills disentanglement_lib defaults', () => {

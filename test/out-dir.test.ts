@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError } from '../src/io/input-error.ts';
-import { makeOutputDir } from '../src/io/out-dir.ts';
+import { checkOutputFile, makeOutputDir } from '../src/io/out-dir.ts';
 import { ROOT, tempDir } from './helpers/cli.ts';
 
 async function rejectsInput(dir: string, pattern: RegExp): Promise<void> {
@@ -33,6 +33,21 @@ describe('output folders', () => {
     await rejectsInput('/proc/self/x/y', /kernel file system/);
     await rejectsInput('/sys/x', /^--out \/sys\/x: \/sys is a kernel file system/);
     assert.ok(!existsSync(join(root, 'file', 'run')));
+  });
+
+  it('checks an output file before any work: a folder, a missing folder, /proc', async () => {
+    const root = tempDir('out-file');
+    await checkOutputFile(join(root, 'm.json'));
+    for (const [path, pattern] of [
+      [root, /is a folder, expected a file name/],
+      [join(root, 'no', 'm.json'), /folder .*no does not exist/],
+      ['/proc/x.npz', /\/proc is a kernel file system/],
+    ] as const) {
+      await assert.rejects(
+        checkOutputFile(path),
+        (err: Error) => err instanceof InputError && pattern.test(err.message),
+      );
+    }
   });
 
   it('refuses a read-only folder (where permissions apply)', async (t) => {

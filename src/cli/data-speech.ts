@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { buildSpeechCorpus, defaultTestSpeakers, SPEECH_CORPUS_DEFAULTS } from '../data/speech/build.ts';
 import { InputError } from '../io/input-error.ts';
+import { makeOutputDir } from '../io/out-dir.ts';
 
 type Progress = { update: (done: number, total: number) => void; stop: () => void };
 
@@ -64,6 +65,7 @@ export function speechCommand(
         const out = resolve(flags.out);
         if (!existsSync(dirname(out)))
           throw new InputError(`--out ${flags.out}: folder ${dirname(out)} does not exist`);
+        await makeOutputDir(dirname(out), `--out ${flags.out}: folder`);
         if (existsSync(out) && readdirSync(out).length > 0 && !flags.overwrite) {
           throw new InputError(
             `--out ${flags.out} already exists and is not empty: pass --overwrite to replace it`,

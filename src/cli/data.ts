@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { writeDSpritesNpz } from '../data/dsprites-npz.ts';
+import { checkOutputFile } from '../io/out-dir.ts';
 import { speechCommand } from './data-speech.ts';
 import { UsageError } from './errors.ts';
 
@@ -21,8 +21,7 @@ export function register(program: Command): void {
       if (existsSync(out) && !flags.overwrite) {
         throw new UsageError(`--out ${out} already exists: pass --overwrite to replace it`);
       }
-      if (!existsSync(dirname(out)))
-        throw new UsageError(`--out ${out}: folder ${dirname(out)} does not exist`);
+      await checkOutputFile(out);
       const began = Date.now();
       const progress = createImageProgress('dsprites');
       // Ctrl-C stops between chunks, so the partial temp file is removed

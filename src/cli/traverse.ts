@@ -5,6 +5,9 @@ import { writeRunPictures } from '../viz/run-pictures.ts';
 import { UsageError } from './errors.ts';
 import { intOption } from './options.ts';
 
+/** Traversal columns at most: each is one decoded image per latent dim. */
+const MAX_STEPS = 100;
+
 interface TraverseFlags {
   seedIndex: number;
   steps: number;
@@ -28,7 +31,10 @@ export function register(program: Command): void {
     .option('--backend <name>', `engine backend: ${BACKENDS.join(', ')}`)
     .action(async (runDir: string, flags: TraverseFlags) => {
       const range = Number(flags.range);
-      if (!(range > 0)) throw new UsageError(`--range expects a positive number, got "${flags.range}"`);
+      if (!(range > 0 && Number.isFinite(range)))
+        throw new UsageError(`--range expects a positive number, got "${flags.range}"`);
+      if (flags.steps < 1 || flags.steps > MAX_STEPS)
+        throw new UsageError(`--steps expects 1 to ${MAX_STEPS} traversal columns, got ${flags.steps}`);
       const { config, model, data } = await loadRun(runDir, flags.backend);
       const written = await writeRunPictures(model, data, runDir, config.seed, {
         seedIndex: flags.seedIndex,

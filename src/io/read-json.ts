@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { excerpt } from './excerpt.ts';
 import { InputError } from './input-error.ts';
 
@@ -21,6 +21,15 @@ function parse(text: string, path: string): unknown {
   }
 }
 
+/** The largest JSON file read (configs, specs, results are kilobytes; /dev/zero never ends). */
+const MAX_JSON_BYTES = 64 << 20;
+
+function checkJsonFile(path: string, size: number, isFile: boolean): void {
+  if (!isFile) throw new InputError(`${path}: not a regular file (expected a JSON file)`);
+  if (size > MAX_JSON_BYTES)
+    throw new InputError(`${path}: ${size} bytes, more than the ${MAX_JSON_BYTES} read as JSON`);
+}
+
 function readFailure(path: string, err: unknown, missingMessage?: string): InputError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' && missingMessage) return new InputError(missingMessage);
@@ -31,8 +40,11 @@ function readFailure(path: string, err: unknown, missingMessage?: string): Input
 export async function readJson(path: string, missingMessage?: string): Promise<unknown> {
   let text: string;
   try {
+    const info = await stat(path);
+    checkJsonFile(path, info.size, info.isFile());
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw readFailure(path, err, missingMessage);
   }
   return parse(text, path);
@@ -42,8 +54,11 @@ export async function readJson(path: string, missingMessage?: string): Promise<u
 export function readJsonSync(path: string, missingMessage?: string): unknown {
   let text: string;
   try {
+    const info = statSync(path);
+    checkJsonFile(path, info.size, info.isFile());
     text = readFileSync(path, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     throw readFailure(path, err, missingMessage);
   }
   return parse(text, path);
