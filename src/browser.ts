@@ -43,6 +43,7 @@ export {
   type InferenceOptions,
 } from './models/inference.ts';
 export type { Model } from './models/model.ts';
+export { loadRunDecoder, type RunDecoder } from './models/run-decoder.ts';
 export {
   type FloatImage,
   GRID_DEFAULTS,

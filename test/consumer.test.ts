@@ -42,7 +42,9 @@ function installPackedTarball(): string {
 }
 
 const CONSUMER_JS = `
-import { dsprites, encode, loadRun, metricNames, mig, Rng, sampleBatch, train } from 'untangle';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { decode, dsprites, encode, loadRun, metricNames, mig, Rng, sampleBatch, train } from 'untangle';
 import * as browser from 'untangle/browser';
 import { readFileSync } from 'node:fs';
 
@@ -62,13 +64,25 @@ const identity = mig(two, two, { numTrain: 600 });
 const again = await loadRun(process.argv[2]);
 let rejected = '';
 try { mig(meanCodes, factorMatrix, { bins: -1 }); } catch (err) { rejected = err.name + ': ' + err.message; }
+// the browser's way to a run: its decoder over HTTP, against the Node API's decode of the same codes
+const server = createServer((req, res) => {
+  try { res.end(readFileSync(join(process.argv[2], decodeURIComponent(new URL(req.url, 'http://x').pathname)))); }
+  catch { res.statusCode = 404; res.end(); }
+});
+await new Promise((done) => server.listen(0, '127.0.0.1', done));
+const decoder = await browser.loadRunDecoder(\`http://127.0.0.1:\${server.address().port}/\`);
+const z = [[0, 0, 0, 0], [1.5, -1, 0.5, 2]];
+const overHttp = await decoder.decode(Float32Array.from(z.flat()));
+const inNode = decode(run, z);
+const decodeGap = Math.max(...overHttp.map((v, i) => Math.abs(v - inNode.data[i])));
+server.close();
 let internal = '';
 try { await import('untangle/dist/metrics/mig.js'); } catch (err) { internal = err.code; }
 console.log(JSON.stringify({
   steps, n: codes.n, dim: run.model.latentDim, logVarLength: codes.logVar.length,
   mig: mig(meanCodes, factorMatrix, { numTrain: 600 }).mig, identity: identity.mig,
   sameWeights: encode(again, x).mean.every((v, i) => v === codes.mean[i]),
-  browserMig: browser.mig === mig, metrics: metricNames(), rejected, internal,
+  browserMig: browser.mig === mig, decodeGap, decodedShape: inNode.shape, metrics: metricNames(), rejected, internal,
   version: JSON.parse(readFileSync(new URL(import.meta.resolve('untangle/package.json')))).version,
 }));
 `;
@@ -110,10 +124,39 @@ describe('the packed package in a project without TypeScript', () => {
     assert.ok(got.identity > 0.9, `mig of two factors as their own code ${got.identity} > 0.9`);
     assert.ok(got.sameWeights, 'loadRun gives the weights train returned');
     assert.ok(got.browserMig, 'untangle and untangle/browser export the same mig');
+    assert.deepEqual(got.decodedShape, [2, 64, 64, 1]);
+    assert.ok(
+      got.decodeGap < 1e-6,
+      `loadRunDecoder over HTTP vs decode: largest difference ${got.decodeGap}`,
+    );
     assert.ok(got.metrics.includes('mig') && got.metrics.includes('dci'));
     assert.match(got.rejected, /^InputError: .*bins/);
     assert.equal(got.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
     assert.equal(got.version, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+
+    // the worked examples of docs/library.md, run against the installed package
+    for (const file of ['train-and-score.mjs', 'score-codes.mjs', 'pytorch-codes.py']) {
+      writeFileSync(join(app, file), readFileSync(join(ROOT, 'examples', file)));
+    }
+    const trained = spawnSync(process.execPath, ['train-and-score.mjs', join(app, 'example-run'), '5'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    assert.equal(trained.status, 0, trained.stderr);
+    const scores = JSON.parse(trained.stdout.trim().split('\n').at(-1)!);
+    for (const value of Object.values(scores) as number[])
+      assert.ok(value >= 0 && value <= 1, `score ${value}`);
+    const torch = spawnSync('/usr/bin/python3', ['pytorch-codes.py', app], { cwd: app, encoding: 'utf8' });
+    if (torch.status === 0) {
+      const scored = spawnSync(process.execPath, ['score-codes.mjs', 'codes.npy', 'factors.npy'], {
+        cwd: app,
+        encoding: 'utf8',
+      });
+      assert.equal(scored.status, 0, scored.stderr);
+      const { mig: m, sap: s } = JSON.parse(scored.stdout);
+      assert.ok(m >= 0 && m <= 1 && s >= 0 && s <= 1, scored.stdout);
+    } else
+      assert.match(torch.stderr, /No module named '(torch|numpy)'/, 'only a missing torch/numpy skips it');
 
     // the CLI of an installed package runs the build, not the sources
     const cli = spawnSync(
