@@ -9,8 +9,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
 import { ROOT, tempDir } from './helpers/cli.ts';
 
 /**
@@ -76,16 +78,87 @@ const overHttp = await decoder.decode(Float32Array.from(z.flat()));
 const inNode = decode(run, z);
 const decodeGap = Math.max(...overHttp.map((v, i) => Math.abs(v - inNode.data[i])));
 server.close();
+const rows = Array.from({ length: 300 }, (_, i) => [i % 3, Math.floor(i / 3) % 5]);
+const browserCheck = { mig: mig(rows, rows, { numTrain: 300 }).mig, images: Array.from(inNode.data) };
 let internal = '';
 try { await import('untangle/dist/metrics/mig.js'); } catch (err) { internal = err.code; }
 console.log(JSON.stringify({
   steps, n: codes.n, dim: run.model.latentDim, logVarLength: codes.logVar.length,
   mig: mig(meanCodes, factorMatrix, { numTrain: 600 }).mig, identity: identity.mig,
   sameWeights: encode(again, x).mean.every((v, i) => v === codes.mean[i]),
-  browserMig: browser.mig === mig, decodeGap, decodedShape: inNode.shape, metrics: metricNames(), rejected, internal,
+  browserMig: browser.mig === mig, decodeGap, decodedShape: inNode.shape, browserCheck, metrics: metricNames(), rejected, internal,
   version: JSON.parse(readFileSync(new URL(import.meta.resolve('untangle/package.json')))).version,
 }));
 `;
+
+const CHROMIUM = '/usr/bin/chromium';
+
+const BROWSER_PAGE = `<!doctype html><script type="module">
+import '@tensorflow/tfjs-backend-cpu';
+import { loadRunDecoder, mig } from 'untangle/browser';
+const rows = Array.from({ length: 300 }, (_, i) => [i % 3, Math.floor(i / 3) % 5]);
+const decoder = await loadRunDecoder(new URL('./run/', location.href).href);
+const images = await decoder.decode(new Float32Array([0, 0, 0, 0, 1.5, -1, 0.5, 2]));
+window.result = { mig: mig(rows, rows, { numTrain: 300 }).mig, images: Array.from(images) };
+</script>`;
+
+/** Bundles a page and examples/browser-decode.html with Vite, serves them with the run, runs both in Chromium. */
+async function runInChromium(app: string, fromNode: { browserCheck: { mig: number; images: number[] } }) {
+  writeFileSync(join(app, 'page.html'), BROWSER_PAGE);
+  writeFileSync(
+    join(app, 'browser-decode.html'),
+    readFileSync(join(ROOT, 'examples', 'browser-decode.html')),
+  );
+  const script = `import { build } from 'vite';
+await build({ root: process.cwd(), configFile: false, logLevel: 'error', base: './',
+  build: { outDir: 'web', target: 'es2022', reportCompressedSize: false, chunkSizeWarningLimit: 8192,
+    rollupOptions: { input: ['page.html', 'browser-decode.html'] } } });`;
+  writeFileSync(join(app, 'bundle.mjs'), script);
+  const bundled = spawnSync(process.execPath, ['bundle.mjs'], { cwd: app, encoding: 'utf8' });
+  assert.equal(bundled.status, 0, `vite build: ${bundled.stderr}`);
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '');
+    const file = path.startsWith('run/') ? join(app, path) : join(app, 'web', path);
+    try {
+      const body = readFileSync(file);
+      const type = file.endsWith('.html')
+        ? 'text/html'
+        : file.endsWith('.js')
+          ? 'text/javascript'
+          : 'application/octet-stream';
+      res.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const port = (server.address() as { port: number }).port;
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(`http://127.0.0.1:${port}/page.html`);
+    await page.waitForFunction(() => 'result' in window, undefined, { timeout: 60_000 });
+    const inBrowser = (await page.evaluate(() => (window as unknown as { result: unknown }).result)) as {
+      mig: number;
+      images: number[];
+    };
+    assert.deepEqual(errors, []);
+    assert.equal(inBrowser.mig, fromNode.browserCheck.mig, 'mig in Chromium equals mig in Node');
+    const gap = Math.max(...inBrowser.images.map((v, i) => Math.abs(v - fromNode.browserCheck.images[i])));
+    assert.ok(gap < 1e-4, `decoded in Chromium (cpu backend) vs Node (wasm): largest difference ${gap}`);
+    await page.goto(`http://127.0.0.1:${port}/browser-decode.html?run=./run`);
+    await page.waitForFunction(() => document.title === 'decoded', undefined, { timeout: 60_000 });
+    assert.deepEqual(errors, [], 'the example page runs without errors');
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
 
 const CONSUMER_TS = `
 import { type BetaVaeOptions, decode, type Encoded, type MigResult, mig, type Run, train, type TrainConfigInput } from 'untangle';
@@ -105,7 +178,7 @@ export async function score(out: string): Promise<number> {
 `;
 
 describe('the packed package in a project without TypeScript', () => {
-  it('installs from npm pack, trains 20 steps, encodes and scores with mig from plain ESM, and type-checks', () => {
+  it('installs from npm pack, trains 20 steps, encodes and scores with mig from plain ESM, and type-checks', async () => {
     const app = installPackedTarball();
     assert.ok(!existsSync(join(app, 'node_modules', 'typescript')), 'no TypeScript in the project');
     writeFileSync(join(app, 'consumer.mjs'), CONSUMER_JS);
@@ -213,5 +286,8 @@ describe('the packed package in a project without TypeScript', () => {
       bad.stdout,
       /consumer\.ts\(2,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/,
     );
+
+    // the browser entry bundled by Vite and run in Chromium: a metric and a decode, against Node's
+    if (existsSync(CHROMIUM)) await runInChromium(app, got);
   });
 });
