@@ -95,6 +95,18 @@ describe('train keeps what it has', () => {
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stderr, /taking over .*failed: a start that failed before its first checkpoint/);
     assert.ok(existsSync(join(run, 'checkpoint', 'state.json')));
+    // --resume of a folder that never checkpointed trains it from step 0, its partial log dropped
+    const never = join(root, 'never');
+    mkdirSync(never);
+    cpSync(join(good, 'config.json'), join(never, 'config.json'));
+    writeFileSync(join(never, 'log.jsonl'), line(1));
+    const resumed = untangle(['train', '--resume', never]);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stderr, /no checkpoint yet, training it from step 0/);
+    assert.deepEqual(
+      readLog(never).map((e) => e.step),
+      readLog(good).map((e) => e.step),
+    );
   });
 
   it('a failed --resume --steps N leaves config.json as it was; a checkpoint past the steps is refused', () => {
