@@ -57,6 +57,13 @@ const run = await train(
   { out: process.argv[2], onStep: (entry, step) => steps.push(step) },
 );
 const { factors, x } = sampleBatch(run.data, 600, new Rng(1));
+// aborting stops after the current step, with a checkpoint there
+const controller = new AbortController();
+await train(
+  { model: 'beta-vae', dataset: 'dsprites', steps: 20, batchSize: 8, architecture: 'mlp', hidden: [32], latentDim: 4 },
+  { out: process.argv[2] + '-stopped', signal: controller.signal, onStep: (_, step) => step === 3 && controller.abort() },
+);
+const stoppedAt = JSON.parse(readFileSync(join(process.argv[2] + '-stopped', 'checkpoint', 'state.json'), 'utf8')).step;
 const codes = encode(run, x);
 const meanCodes = { data: codes.mean, shape: [codes.n, run.model.latentDim] };
 const factorMatrix = { data: factors, shape: [600, 5] };
@@ -86,7 +93,7 @@ console.log(JSON.stringify({
   steps, n: codes.n, dim: run.model.latentDim, logVarLength: codes.logVar.length,
   mig: mig(meanCodes, factorMatrix, { numTrain: 600 }).mig, identity: identity.mig,
   sameWeights: encode(again, x).mean.every((v, i) => v === codes.mean[i]),
-  browserMig: browser.mig === mig, decodeGap, decodedShape: inNode.shape, browserCheck, metrics: metricNames(), rejected, internal,
+  browserMig: browser.mig === mig, decodeGap, decodedShape: inNode.shape, browserCheck, stoppedAt, metrics: metricNames(), rejected, internal,
   version: JSON.parse(readFileSync(new URL(import.meta.resolve('untangle/package.json')))).version,
 }));
 `;
@@ -193,6 +200,7 @@ describe('the packed package in a project without TypeScript', () => {
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
     assert.deepEqual([got.n, got.dim, got.logVarLength], [600, 4, 2400]);
+    assert.equal(got.stoppedAt, 3, 'an aborted train() checkpoints the step it stopped after');
     assert.ok(got.mig >= 0 && got.mig <= 1, `mig ${got.mig} in [0, 1]`);
     assert.ok(got.identity > 0.9, `mig of two factors as their own code ${got.identity} > 0.9`);
     assert.ok(got.sameWeights, 'loadRun gives the weights train returned');

@@ -55,6 +55,8 @@ export async function train(
     while (step < config.steps) {
       const entry = await trainStep(session, rng, step, options.workers, runDir);
       step += 1;
+      options.onStep?.(entry, step);
+      // checked after onStep, so a caller that aborts there stops at this step
       const stopped = options.signal?.aborted === true;
       if (step % config.logEvery === 0 || step === config.steps || stopped) {
         const now = performance.now();
@@ -66,7 +68,6 @@ export async function train(
       if (step % config.checkpointEvery === 0 || step === config.steps || stopped) {
         await writeCheckpoint(runDir, model, optimizers, { step, rng: rng.state() });
       }
-      options.onStep?.(entry, step);
       progress?.update(step, {
         loss: entry.total,
         rec: entry.reconstruction as number,
