@@ -55,7 +55,7 @@ function kernelOutputs(a: NativeAddon): Float32Array[] {
   const dx = new Float32Array(x.length);
   const c = new Float32Array(2 * 9 * 6);
   const s = new Float32Array(5);
-  a.conv2d(x, w, bias, 1, y, g);
+  a.conv2d(x, w, bias, 1, y, g, 1);
   a.conv2dFilterGrad(x, dy, dw, g);
   a.conv2dInputGrad(dy, w, dx, g);
   a.matmul(x.subarray(0, 2 * 9 * 7), w.subarray(0, 7 * 6), c, 2, 9, 6, 7, 0, 0, 0, 1);
@@ -143,10 +143,24 @@ describe('the native addon', () => {
   it('refuses arrays that do not fit the geometry instead of writing past them', { skip: skipNative }, () => {
     const g = Int32Array.from([1, 4, 4, 1, 2, 2, 1, 2, 2, 2, 2, 0, 0]);
     assert.throws(
-      () => addon!.conv2d(new Float32Array(16), new Float32Array(4), null, 0, new Float32Array(3), g),
+      () => addon!.conv2d(new Float32Array(16), new Float32Array(4), null, 0, new Float32Array(3), g, 1),
       /array sizes do not match/,
     );
     assert.throws(() => addon!.sumLeading(new Float32Array(6), new Float32Array(2), 2, 3), /do not match/);
+  });
+
+  it('spreads a forward conv over threads with bit-identical results', { skip: skipNative }, () => {
+    const rng = new Rng(4);
+    const g = Int32Array.from([64, 16, 16, 8, 8, 8, 16, 4, 4, 2, 2, 1, 1]);
+    const x = rng.fillNormal(new Float32Array(64 * 16 * 16 * 8));
+    const w = rng.fillNormal(new Float32Array(4 * 4 * 8 * 16));
+    const outputs = [1, 3].map((threads) => {
+      const y = new Float32Array(64 * 8 * 8 * 16);
+      addon!.conv2d(x, w, null, 1, y, g, threads);
+      return y;
+    });
+    assert.ok(Buffer.from(outputs[0].buffer).equals(Buffer.from(outputs[1].buffer)));
+    assert.ok(outputs[0].some((v) => v > 0));
   });
 
   it('loads and runs in a worker thread (context-aware)', { skip: skipNative }, async () => {

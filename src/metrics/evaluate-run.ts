@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { GroundTruthData } from '../data/ground-truth.ts';
 import { isSplitImageData } from '../data/held-out.ts';
 import type { BackendName } from '../engine/backend.ts';
+import { setNativeForwardThreads } from '../engine/kernels/native/addon.ts';
 import type { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import type { Model } from '../models/model.ts';
@@ -16,6 +18,9 @@ import type { CodeKind, PosteriorEncoder } from './representation.ts';
 import { headlines, type MetricRun, metricRng, runMetrics } from './suite.ts';
 
 export const METRICS_FILE = 'metrics.json';
+
+/** Images per encoder call where a metric asks for many points at once (fewer, larger kernel calls). */
+const ENCODE_BATCH = 256;
 
 /** What `untangle evaluate` writes into a run folder. */
 export interface MetricsReport {
@@ -75,6 +80,8 @@ export function modelEncoder(model: Model, observationShape: readonly number[]):
  */
 export async function evaluateRun(runDir: string, options: EvaluateOptions): Promise<MetricsReport> {
   const { config, model, data } = await loadRun(runDir, options.backend);
+  // encoding runs on this thread alone: spread each native forward conv over every core
+  setNativeForwardThreads(availableParallelism());
   const encoder = modelEncoder(model, data.observationShape);
   const cache = posteriorCacheFor(data, encoder.dim);
   const previous = await readMetrics(runDir);
@@ -89,7 +96,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions): Pro
     posterior: sameSeed ? previous.posterior : undefined,
   };
   for (const kind of options.kinds) {
-    const source = groundTruthSource(data, encoder, kind, { cache });
+    const source = groundTruthSource(data, encoder, kind, { cache, batchSize: ENCODE_BATCH });
     const runs = runMetrics(source, options.metrics, options.seed, options.overrides, (name, run) =>
       options.onMetric?.(kind, name, run),
     );

@@ -86,23 +86,24 @@ static napi_value js_avx2(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* conv2d(x, w, bias | null, relu 0|1, y, geometry) */
+/* conv2d(x, w, bias | null, relu 0|1, y, geometry, threads) */
 static napi_value js_conv2d(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
+  napi_value argv[7];
   float *x, *w, *bias, *y;
   size_t nx, nw, nb, ny;
-  int64_t relu;
+  int64_t relu, threads;
   conv_geometry g;
   REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
-  REQUIRE(get_args(env, info, 6, argv), "conv2d takes 6 arguments");
+  REQUIRE(get_args(env, info, 7, argv), "conv2d takes 7 arguments");
   REQUIRE(float_array(env, argv[0], &x, &nx, 0) && float_array(env, argv[1], &w, &nw, 0) &&
               float_array(env, argv[2], &bias, &nb, 1) && float_array(env, argv[4], &y, &ny, 0),
           "conv2d expects Float32Arrays");
   REQUIRE(int_arg(env, argv[3], &relu) && geometry_arg(env, argv[5], &g), "conv2d: bad geometry");
+  REQUIRE(int_arg(env, argv[6], &threads) && threads >= 1 && threads <= 64, "conv2d: threads must be 1..64");
   REQUIRE(nx == image_size(g.n, g.h, g.w, g.ci) && nw == image_size(g.kh, g.kw, g.ci, g.co) &&
               ny == image_size(g.n, g.oh, g.ow, g.co) && (bias == NULL || nb == (size_t)g.co),
           "conv2d: array sizes do not match the geometry");
-  REQUIRE(ut_conv2d(&g, x, w, bias, relu != 0, y) == 0, "conv2d: out of memory");
+  REQUIRE(ut_conv2d(&g, x, w, bias, relu != 0, y, (int)threads) == 0, "conv2d: out of memory");
   return NULL;
 }
 

@@ -11,6 +11,7 @@ export interface NativeAddon {
     relu: number,
     y: Float32Array,
     geometry: Int32Array,
+    threads: number,
   ): void;
   conv2dFilterGrad(x: Float32Array, dy: Float32Array, dw: Float32Array, geometry: Int32Array): void;
   conv2dInputGrad(dy: Float32Array, w: Float32Array, dx: Float32Array, geometry: Int32Array): void;
@@ -56,4 +57,18 @@ export function nativeAddon(): NativeAddon | undefined {
     process.env.UNTANGLE_NATIVE !== '0' && process.platform === 'linux' && process.arch === 'x64';
   cached = wanted ? loadAddon(PREBUILT_ADDON) : undefined;
   return cached;
+}
+
+let forwardThreads = 1;
+
+/**
+ * Threads each native forward conv spreads over (inference: `untangle evaluate` encodes on every core).
+ * Training keeps 1: its data-parallel workers already use every core. Per JS thread; same results for any count.
+ */
+export function setNativeForwardThreads(threads: number): void {
+  forwardThreads = Math.max(1, Math.min(64, Math.floor(threads)));
+}
+
+export function nativeForwardThreads(): number {
+  return forwardThreads;
 }

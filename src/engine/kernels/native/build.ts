@@ -13,7 +13,17 @@ import { fileURLToPath } from 'node:url';
 import { PREBUILT_ADDON } from './addon.ts';
 
 const sourceDir = dirname(fileURLToPath(import.meta.url));
-const KERNEL_FLAGS = ['-O3', '-mavx2', '-mfma', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
+const KERNEL_FLAGS = [
+  '-O3',
+  '-mavx2',
+  '-mfma',
+  '-fPIC',
+  '-pthread',
+  '-fno-ident',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+];
 const GLUE_FLAGS = ['-O2', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
 
 function headerDir(): string {
@@ -38,7 +48,14 @@ export function buildNative(out: string = PREBUILT_ADDON, compiler = 'gcc'): str
     run([...KERNEL_FLAGS, '-c', 'conv.c', '-o', join(work, 'conv.o')]);
     run([...GLUE_FLAGS, '-I', headerDir(), '-c', 'addon.c', '-o', join(work, 'addon.o')]);
     const linked = join(work, 'untangle.node');
-    run(['-shared', '-s', '-o', linked, ...['addon.o', 'gemm.o', 'conv.o'].map((f) => join(work, f))]);
+    run([
+      '-shared',
+      '-s',
+      '-pthread',
+      '-o',
+      linked,
+      ...['addon.o', 'gemm.o', 'conv.o'].map((f) => join(work, f)),
+    ]);
     const target = resolve(out);
     execFileSync('cp', [linked, `${target}.tmp`]);
     renameSync(`${target}.tmp`, target);

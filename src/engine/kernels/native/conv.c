@@ -5,6 +5,7 @@
  * contiguous run of kw*ci floats per filter row wherever the row lies inside the image.
  */
 #include <immintrin.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,22 +84,58 @@ static void bias_activation(float *y, long rows, int co, const float *bias, int 
   }
 }
 
-int ut_conv2d(const conv_geometry *g, const float *x, const float *w, const float *bias, int relu, float *y) {
+/* One thread's share of a forward conv: chunks first, first + step, ... (the same rows whatever the count). */
+typedef struct {
+  const conv_geometry *g;
+  const float *x, *w, *bias;
+  float *y;
+  int relu, rows, first, step, failed;
+} forward_job;
+
+static void *forward_chunks(void *arg) {
+  forward_job *job = arg;
+  const conv_geometry *g = job->g;
+  const int taps = g->kh * g->kw * g->ci;
+  const long total = (long)g->n * g->oh * g->ow;
+  float *col = malloc(sizeof(float) * (size_t)job->rows * taps);
+  if (col == NULL) {
+    job->failed = 1;
+    return NULL;
+  }
+  for (long m0 = (long)job->first * job->rows; m0 < total; m0 += (long)job->step * job->rows) {
+    const int mc = (int)(total - m0 < job->rows ? total - m0 : job->rows);
+    float *out = job->y + m0 * g->co;
+    im2col(g, job->x, m0, mc, col);
+    ut_sgemm(mc, g->co, taps, col, taps, 1, job->w, g->co, 1, out, g->co, 0);
+    bias_activation(out, mc, g->co, job->bias, job->relu);
+  }
+  free(col);
+  return NULL;
+}
+
+int ut_conv2d(const conv_geometry *g, const float *x, const float *w, const float *bias, int relu, float *y,
+              int threads) {
   const int taps = g->kh * g->kw * g->ci;
   const long total = (long)g->n * g->oh * g->ow;
   if (total == 0) return 0;
   const int rows = chunk_rows(taps, (int)(total < 1 << 30 ? total : 1 << 30));
-  float *col = malloc(sizeof(float) * (size_t)rows * taps);
-  if (col == NULL) return -1;
-  for (long m0 = 0; m0 < total; m0 += rows) {
-    const int mc = (int)(total - m0 < rows ? total - m0 : rows);
-    float *out = y + m0 * g->co;
-    im2col(g, x, m0, mc, col);
-    ut_sgemm(mc, g->co, taps, col, taps, 1, w, g->co, 1, out, g->co, 0);
-    bias_activation(out, mc, g->co, bias, relu);
+  const long chunks = (total + rows - 1) / rows;
+  if (threads > chunks) threads = (int)chunks;
+  if (threads < 1) threads = 1;
+  if (threads > 64) threads = 64;
+  forward_job jobs[64];
+  pthread_t ids[64];
+  int started[64] = {0};
+  for (int t = 0; t < threads; t++) jobs[t] = (forward_job){g, x, w, bias, y, relu, rows, t, threads, 0};
+  for (int t = 1; t < threads; t++) started[t] = pthread_create(&ids[t], NULL, forward_chunks, &jobs[t]) == 0;
+  forward_chunks(&jobs[0]);
+  int failed = jobs[0].failed;
+  for (int t = 1; t < threads; t++) {
+    if (started[t]) pthread_join(ids[t], NULL);
+    else forward_chunks(&jobs[t]);
+    failed |= jobs[t].failed;
   }
-  free(col);
-  return 0;
+  return failed ? -1 : 0;
 }
 
 int ut_conv2d_filter_grad(const conv_geometry *g, const float *x, const float *dy, float *dw) {

@@ -13,8 +13,10 @@ typedef struct {
 void ut_sgemm(int m, int n, int k, const float *a, ptrdiff_t rsa, ptrdiff_t csa, const float *b,
               ptrdiff_t rsb, ptrdiff_t csb, float *c, ptrdiff_t ldc, int accumulate);
 
-/* y = act(conv(x, w) + bias); bias may be NULL; relu: 0 linear, 1 relu. Returns 0, or -1 out of memory. */
-int ut_conv2d(const conv_geometry *g, const float *x, const float *w, const float *bias, int relu, float *y);
+/* y = act(conv(x, w) + bias); bias may be NULL; relu: 0 linear, 1 relu; chunks of output rows spread over
+   `threads` threads (the same result for any count). Returns 0, or -1 out of memory. */
+int ut_conv2d(const conv_geometry *g, const float *x, const float *w, const float *bias, int relu, float *y,
+              int threads);
 
 /* dw = d(sum y*dy)/dw. */
 int ut_conv2d_filter_grad(const conv_geometry *g, const float *x, const float *dy, float *dw);

@@ -10,7 +10,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import { allocate, view, type Wasm } from '../wasm/heap.ts';
-import type { NativeAddon } from './addon.ts';
+import { type NativeAddon, nativeForwardThreads } from './addon.ts';
 
 /**
  * Kernels registered for the wasm backend that run the native AVX2/FMA addon on the wasm heap in
@@ -66,7 +66,15 @@ export function nativeConv2DConfig(addon: NativeAddon, fallback: KernelConfig): 
     if (!plain(info, attrs.dataFormat) || x.dtype !== 'float32')
       return fallback.kernelFunc(args as never) as TensorInfo;
     const y = allocate(backend, info.outShape);
-    addon.conv2d(view(backend, x), view(backend, filter), null, 0, view(backend, y), geometryOf(info));
+    addon.conv2d(
+      view(backend, x),
+      view(backend, filter),
+      null,
+      0,
+      view(backend, y),
+      geometryOf(info),
+      nativeForwardThreads(),
+    );
     return y;
   }
   return config('Conv2D', conv2D, fallback);
@@ -95,7 +103,15 @@ export function nativeFusedConv2DConfig(addon: NativeAddon, fallback: KernelConf
     const y = allocate(backend, info.outShape);
     const biasView = bias == null ? null : view(backend, bias);
     const relu = activation === 'relu' ? 1 : 0;
-    addon.conv2d(view(backend, x), view(backend, filter), biasView, relu, view(backend, y), geometryOf(info));
+    addon.conv2d(
+      view(backend, x),
+      view(backend, filter),
+      biasView,
+      relu,
+      view(backend, y),
+      geometryOf(info),
+      nativeForwardThreads(),
+    );
     return y;
   }
   return config('FusedConv2D', fusedConv2D, fallback);
