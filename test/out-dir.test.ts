@@ -64,7 +64,7 @@ describe('output folders', () => {
     const result = spawnSync(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'src', 'cli', 'main.ts'), 'train', '--steps', '1', '--out', '/proc/x'],
-      { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+      { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
     );
     assert.equal(result.status, 2, `exit ${result.status} ${result.signal ?? ''}: ${result.stderr}`);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
