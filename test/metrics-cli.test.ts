@@ -38,6 +38,13 @@ const tiny = [
   'dci-es.numTest=100',
   'dci-es.maxDepth=2',
   'infomec.numTrain=300',
+  'fairness.numTrain=200',
+  'fairness.numTestPointsPerClass=4',
+  'fairness.stages=3',
+  'downstream-logistic.maxTrain=100',
+  'downstream-logistic.numTest=100',
+  'downstream-gbt.maxTrain=100',
+  'downstream-gbt.numTest=100',
 ].flatMap((s) => ['--set', s]);
 
 function assertOneLineError(result: ReturnType<typeof untangle>, pattern: RegExp): void {

@@ -7,6 +7,8 @@ import { writeNpy } from '../src/io/npy.ts';
 import { groundTruthSource, poolSource } from '../src/metrics/code-source.ts';
 import { dciEsFromSamples, explicitnessOfCurve } from '../src/metrics/dci-es.ts';
 import { dcimigFromSample } from '../src/metrics/dcimig.ts';
+import { downstream, fitLogisticCv } from '../src/metrics/downstream.ts';
+import { fairness, interGroupFairness } from '../src/metrics/fairness.ts';
 import {
   fitGradientBoostingRegressor,
   predictRegression,
@@ -21,7 +23,7 @@ import { metricRng } from '../src/metrics/suite.ts';
 import { relativeStrength, udr } from '../src/metrics/udr.ts';
 import { zMaxVar } from '../src/metrics/z-max-var.ts';
 import { tempDir } from './helpers/cli.ts';
-import { identity, identityData, noise } from './helpers/identity-data.ts';
+import { encoderOf, identity, identityData, noise } from './helpers/identity-data.ts';
 
 // The newer metrics (Carbonneau et al. 2022's set, DCI-ES, InfoMEC) against numpy/scipy/scikit-learn
 // re-implementations of their reference code (skipped without python3-sklearn), and sanity bounds.
@@ -167,6 +169,18 @@ print(json.dumps({'e': e}))`);
       close(v, (ref.e as number[])[i], 1e-9, `explicitness of factor ${i}`);
     });
     assert.equal(ours.size, k / dim);
+  });
+
+  test('LogisticRegressionCV (10 Cs, 5 unshuffled folds): the same predictions', () => {
+    const ref = reference(`from sklearn.linear_model import LogisticRegressionCV
+from sklearn.model_selection import KFold
+m = LogisticRegressionCV(Cs=10, cv=KFold(n_splits=5)).fit(z[:300], f[:300, 1])
+print(json.dumps({'pred': m.predict(z[300:]).tolist(), 'c': float(m.C_[0])}))`);
+    const y = Float64Array.from({ length: 300 }, (_, i) => factors[i * k + 1]);
+    const predicted = fitLogisticCv(codes.subarray(0, 300 * dim), y, dim)(codes.subarray(300 * dim), n - 300);
+    const differ = predicted.filter((p, i) => p !== (ref.pred as number[])[i]).length;
+    // the chosen C is large (~1e3): both fits stop at the lbfgs tolerance short of the optimum
+    assert.ok(differ <= 9, `${differ} of ${n - 300} predictions differ (scikit-learn chose C = ${ref.c})`);
   });
 
   test("balanced, unpenalised logistic regression: scikit-learn's probabilities", () => {
@@ -339,6 +353,51 @@ describe('newer metrics: hand-computed values and sanity bounds', () => {
     );
     const one = { codes: new Float64Array(20).map((_, i) => i), dim: 2, klPerDim: [1, 1] };
     assert.deepEqual(udr([one, one], 10, ['a', 'b']).scores, [null, null]);
+  });
+
+  test('unfairness: total variation by hand; 0 for the identity code, above 0 when a dim mixes two factors', () => {
+    // predictions [0, 1] by sensitive value: value 0 → 3 and 1, value 1 → 1 and 3; overall ½, ½; TV ¼ each
+    const tv = interGroupFairness([
+      [3, 1],
+      [1, 3],
+    ]);
+    close(tv.mean, 0.25, 1e-12, 'mean');
+    close(tv.max, 0.25, 1e-12, 'max');
+    const data = identityData(2, 4);
+    const options = { numTrain: 400, numTestPointsPerClass: 40, stages: 10 };
+    const fair = fairness(groundTruthSource(data, identity(2), 'mean'), metricRng(0, 'f'), options);
+    close(fair.meanFairness, 0, 0, 'identity');
+    // one dim holding both factors: what the classifier predicts for f0 moves with f1
+    const mixed = encoderOf(1, (x, m) => Float32Array.from({ length: m }, (_, i) => x[i * 2] + x[i * 2 + 1]));
+    const unfair = fairness(groundTruthSource(data, mixed, 'mean'), metricRng(0, 'f'), options);
+    assert.ok(unfair.meanFairness > 0.05, `mixed: ${unfair.meanFairness}`);
+  });
+
+  test('downstream accuracy: perfect for the identity code at every size, chance-like for noise', () => {
+    const data = identityData(3, 4);
+    const ident = downstream(groundTruthSource(data, identity(3), 'mean'), metricRng(0, 'd'), {
+      maxTrain: 100,
+      numTest: 200,
+    });
+    assert.deepEqual(
+      ident.sizes.map((s) => s.numTrain),
+      [10, 100],
+    );
+    close(ident.testAccuracy, 1, 0, 'identity at 100 points');
+    // codes unrelated to the factors (a pool: a model's codes are cached per factor combination)
+    const r = new Rng(2);
+    const pool = poolSource(
+      Float64Array.from({ length: 3000 }, () => r.normal()),
+      Int32Array.from({ length: 3000 }, () => r.int(4)),
+      1000,
+      3,
+    );
+    const random = downstream(pool, metricRng(0, 'd'), {
+      maxTrain: 100,
+      numTest: 200,
+      predictor: 1,
+    });
+    assert.ok(random.testAccuracy < 0.45, `noise: ${random.testAccuracy}`);
   });
 
   test('the area under a loss-capacity curve', () => {

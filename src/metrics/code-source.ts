@@ -29,6 +29,8 @@ export interface CodeSource {
   factorValue(k: number, rng: Rng): number;
   /** n points sharing every factor but k (those of one random point); factor k varies freely. */
   sampleVaryingFactor(k: number, n: number, rng: Rng): CodeBatch;
+  /** Point i drawn with exactly the factors of row i of `factors` [n, numFactors]. */
+  sampleWithFactors(factors: Int32Array, rng: Rng): CodeBatch;
 }
 
 const MAX_CACHED_STATES = 1 << 24;
@@ -83,6 +85,7 @@ export function groundTruthSource(
       return batchOf(factors, rng);
     },
     factorValue: (factor, rng) => data.sampleFactors(1, rng)[factor],
+    sampleWithFactors: (factors, rng) => batchOf(Int32Array.from(factors), rng),
     sampleVaryingFactor(factor, n, rng) {
       const fixed = data.sampleFactors(1, rng);
       const factors = data.sampleFactors(n, rng);
@@ -195,6 +198,7 @@ export function poolSource(
   }
 
   const groupsBy: VaryingGroups[] = [];
+  let rowsByCombination: Map<string, number[]> | null = null;
   const batchOf = (picked: ArrayLike<number>): CodeBatch => {
     const n = picked.length;
     const out = { n, codes: new Float64Array(n * dim), factors: new Int32Array(n * k) };
@@ -231,6 +235,30 @@ export function poolSource(
       );
     },
     factorValue: (factor, rng) => labels[rng.int(rows) * k + factor],
+    sampleWithFactors(wanted, rng) {
+      if (rowsByCombination == null) {
+        rowsByCombination = new Map();
+        for (let i = 0; i < rows; i++) {
+          const key = labels.subarray(i * k, i * k + k).join(',');
+          const list = rowsByCombination.get(key);
+          if (list) list.push(i);
+          else rowsByCombination.set(key, [i]);
+        }
+      }
+      const byCombination = rowsByCombination;
+      return batchOf(
+        Array.from({ length: wanted.length / k }, (_, i) => {
+          const key = wanted.subarray(i * k, i * k + k).join(',');
+          const candidates = byCombination.get(key);
+          if (candidates == null) {
+            throw new InputError(
+              `no point has the factors [${key}]: a metric that intervenes on a factor needs every combination of the factors (a full grid)`,
+            );
+          }
+          return candidates[rng.int(candidates.length)];
+        }),
+      );
+    },
     sampleVaryingFactor(factor, n, rng) {
       groupsBy[factor] ??= groupsVaryingOnly(labels, rows, k, factor);
       const { groupOf, members, eligible } = groupsBy[factor];

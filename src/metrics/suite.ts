@@ -5,7 +5,9 @@ import type { CodeSource } from './code-source.ts';
 import { DCI_DEFAULTS, dci } from './dci.ts';
 import { DCI_ES_DEFAULTS, dciEs } from './dci-es.ts';
 import { DCIMIG_DEFAULTS, dcimig } from './dcimig.ts';
+import { DOWNSTREAM_DEFAULTS, downstream } from './downstream.ts';
 import { FACTOR_VAE_SCORE_DEFAULTS, factorVaeScore } from './factor-vae-score.ts';
+import { FAIRNESS_DEFAULTS, fairness } from './fairness.ts';
 import { INFOMEC_DEFAULTS, infoMec } from './infomec.ts';
 import { IRS_DEFAULTS, irs } from './irs.ts';
 import { JEMMIG_DEFAULTS, jemmig } from './jemmig.ts';
@@ -121,6 +123,28 @@ export const METRICS: Record<string, MetricEntry> = {
     defaults: { ...INFOMEC_DEFAULTS },
     run: infoMec,
     headline: pick(['info-m', 'infoM'], ['info-e', 'infoE'], ['info-c', 'infoC']),
+  },
+  fairness: {
+    description:
+      'Unfairness (Locatello et al. 2019b): total variation of boosted-tree predictions under interventions',
+    defaults: { ...FAIRNESS_DEFAULTS },
+    run: fairness,
+    headline: pick(['unfairness', 'meanFairness']),
+  },
+  'downstream-logistic': {
+    description: 'Downstream accuracy at 10…10,000 points, logistic regression (cross-validated C)',
+    defaults: { maxTrain: DOWNSTREAM_DEFAULTS.maxTrain, numTest: DOWNSTREAM_DEFAULTS.numTest },
+    run: (source, rng, options) => downstream(source, rng, { ...options, predictor: 0 }),
+    headline: pick(
+      ['downstream-logistic', 'testAccuracy'],
+      ['downstream-logistic-efficiency', 'sampleEfficiency'],
+    ),
+  },
+  'downstream-gbt': {
+    description: 'Downstream accuracy at 10…10,000 points, gradient-boosted trees',
+    defaults: { maxTrain: DOWNSTREAM_DEFAULTS.maxTrain, numTest: DOWNSTREAM_DEFAULTS.numTest },
+    run: (source, rng, options) => downstream(source, rng, { ...options, predictor: 1 }),
+    headline: pick(['downstream-gbt', 'testAccuracy'], ['downstream-gbt-efficiency', 'sampleEfficiency']),
   },
 };
 
