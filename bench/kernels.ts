@@ -33,8 +33,14 @@ await useBackend(config.backend);
 const session = buildSession(config);
 const [h, w, c] = session.data.observationShape;
 const step = (k: number) => {
-  const { x } = sampleBatch(session.data, batch, session.rng);
-  return shardGradients(session.model, 0, k, 7, { x, shape: [batch, h, w, c], firstExample: 0 });
+  const { x, factors } = sampleBatch(session.data, batch, session.rng);
+  return shardGradients(session.task, 0, k, 7, {
+    x,
+    factors,
+    shape: [batch, h, w, c],
+    size: batch,
+    firstExample: 0,
+  });
 };
 for (let k = 0; k < 3; k++) step(k);
 const totals = new Map<string, { ms: number; calls: number }>();

@@ -14,6 +14,7 @@ import { resolveTrainConfig } from '../src/run/config.ts';
 import { buildSession } from '../src/train/session.ts';
 import { stepContext } from '../src/train/step-noise.ts';
 import { trainStep } from '../src/train/trainer.ts';
+import { createUpdate } from '../src/train/update/select.ts';
 
 const close = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);
@@ -146,9 +147,10 @@ describe('fair VAE (VFAE with an MMD penalty)', () => {
         modelOptions,
       });
       const session = buildSession(config);
+      const update = await createUpdate(session.task);
       const totals: number[] = [];
       for (let step = 0; step < config.steps; step++) {
-        const entry = await trainStep(session, session.rng, step);
+        const entry = await trainStep(session, session.rng, step, update);
         assert.ok(Number.isFinite(entry.total), `${model}: loss ${entry.total} at step ${step}`);
         totals.push(entry.total);
       }

@@ -27,16 +27,14 @@ import {
   Z2_PRIOR_VARIANCE,
 } from '../src/models/fhvae.ts';
 import { gatherSegments, segmentIndex, segmentStarts } from '../src/models/fhvae-segments.ts';
+import { resolveSequenceConfig } from '../src/run/config.ts';
+import { loadFhvaeRun, saveRunConfig } from '../src/run/load-run.ts';
 import { readLog } from '../src/run/log.ts';
-import {
-  beginRound,
-  buildSequenceSession,
-  loadFhvaeRun,
-  resolveSequenceConfig,
-  saveSequenceConfig,
-  trainSequenceModel,
-} from '../src/train/sequence-trainer.ts';
+import { buildSequenceSession } from '../src/train/session.ts';
 import { stepContext } from '../src/train/step-noise.ts';
+import { beginRound } from '../src/train/tasks/sequence.ts';
+import { train } from '../src/train/trainer.ts';
+import { sharedMemoryUpdate } from '../src/train/update/shared-memory.ts';
 import {
   fhvaePictures,
   heatColour,
@@ -509,45 +507,42 @@ describe('fhvae', () => {
   });
 
   describe('hierarchical sampling', () => {
-    it('a round samples the configured number of sequences and re-estimates only their rows', () => {
+    it('a round samples the configured number of sequences and re-estimates only their rows', async () => {
       const corpus = synthCorpus(11);
       // one training utterance too short for a segment: never sampled
       corpus.train[5] = { ...corpus.train[5], frames: 6, features: corpus.train[5].features.slice(0, 48) };
-      const session = buildSequenceSession(tinyRun(corpus, { sequencesPerRound: 7 }), corpus);
-      assert.equal(session.hierarchical, true);
-      const before = session.store.view(session.tableIndex).slice();
-      const slots = session.adam.state();
-      slots[2 * session.tableSlot].fill(0.5);
+      const { task } = buildSequenceSession(tinyRun(corpus, { sequencesPerRound: 7 }), corpus);
+      assert.equal(task.hierarchical, true);
+      const tableOf = () => task.fhvae.table().dataSync() as Float32Array;
+      const before = tableOf().slice();
+      const update = await sharedMemoryUpdate(task);
+      const tableSlot = task.fhvae.variables().indexOf(task.fhvae.table());
+      const slots = update.optimizers()[0].state() as Float32Array[];
+      slots[2 * tableSlot].fill(0.5);
       const seen = new Set<number>();
       for (let r = 0; r < 6; r++) {
-        const round = beginRound(session, r, false);
+        const round = beginRound(task, r);
         assert.equal(round.sequences.length, 7);
         assert.equal(new Set(round.sequences).size, 7, 'without replacement');
         for (const u of round.sequences) seen.add(u);
         assert.ok(!round.sequences.includes(5), 'the utterance with no segment is never sampled');
-        assert.deepEqual(beginRound(session, r, false).sequences, round.sequences, 'a round is reproducible');
+        assert.deepEqual(beginRound(task, r).sequences, round.sequences, 'a round is reproducible');
       }
       assert.ok(seen.size > 14, `rounds differ: ${seen.size} distinct sequences over 6 rounds`);
-      assert.deepEqual(
-        session.store.view(session.tableIndex),
-        before,
-        'without re-estimation the table stays',
-      );
+      assert.deepEqual(tableOf(), before, 'without re-estimation the table stays');
 
-      const round = beginRound(session, 2, true);
-      const expected = estimateMu2(session.model, session.index, round.sequences);
-      const table = session.store.view(session.tableIndex);
-      const inModel = session.model.table().dataSync();
+      const round = beginRound(task, 2, update);
+      const expected = estimateMu2(task.fhvae, task.index, round.sequences);
+      const table = tableOf();
       for (let u = 0; u < corpus.train.length; u++) {
         const i = round.sequences.indexOf(u);
         const row = table.subarray(u * 4, (u + 1) * 4);
         if (i < 0)
           assert.deepEqual(row, before.subarray(u * 4, (u + 1) * 4), `row ${u} (not sampled) unchanged`);
         else assert.deepEqual(row, expected.subarray(i * 4, (i + 1) * 4), `row ${u} (sampled) re-estimated`);
-        assert.deepEqual(inModel.subarray(u * 4, (u + 1) * 4), row, 'the model sees the store');
       }
       assert.ok(
-        session.adam.state()[2 * session.tableSlot].every((v) => v === 0),
+        (update.optimizers()[0].state() as Float32Array[])[2 * tableSlot].every((v) => v === 0),
         "the table's Adam m restarts",
       );
 
@@ -556,25 +551,33 @@ describe('fhvae', () => {
       const starts = segmentStarts(60, { frames: 10, shift: 4, mode: 'train' });
       const x = tf.tensor3d(
         gatherSegments(
-          session.index,
-          starts.map((_, j) => session.index.offsets[u] + j),
+          task.index,
+          starts.map((_, j) => task.index.offsets[u] + j),
         ),
         [starts.length, 10, 8],
       );
-      const codes = encodeSegments(session.model, x);
+      const codes = encodeSegments(task.fhvae, x);
       const z2 = array64(codes.z2Mean);
       tf.dispose([x, ...Object.values(codes)]);
       for (let k = 0; k < 4; k++) {
         const sum = starts.reduce((s, _, j) => s + z2[j * 4 + k], 0);
         relClose(table[u * 4 + k], sum / (starts.length + 0.25), 1e-5, `row ${u} dim ${k}`);
       }
+      // the update's own copy of the weights took the new rows: a step moves them by at most ~lr
+      task.begin!(0);
+      await update.step(0, 1, task.sampleBatch(new Rng(0), 0));
+      const stepped = tableOf();
+      for (const [i, u] of round.sequences.entries())
+        for (let k = 0; k < 4; k++)
+          relClose(stepped[u * 4 + k], expected[i * 4 + k], 0.01, `row ${u} dim ${k} after a step`);
+      await update.close();
     });
 
     it('without rounds (corpus within one round) every sequence trains and the softmax spans the table', () => {
       const corpus = synthCorpus(12);
       const session = buildSequenceSession(tinyRun(corpus), corpus);
-      assert.equal(session.hierarchical, false);
-      const round = beginRound(session, 0, true);
+      assert.equal(session.task.hierarchical, false);
+      const round = beginRound(session.task, 0);
       assert.equal(round.sequences.length, corpus.train.length);
     });
   });
@@ -593,10 +596,10 @@ describe('fhvae', () => {
         learningRate: 5e-3,
         modelOptions: { frames: 10, units: 32, z1Dim: 4, z2Dim: 4 },
       });
-      await saveSequenceConfig(runDir, config);
+      await saveRunConfig(runDir, config);
       const session = buildSequenceSession(config, corpus);
       const tensors = tf.memory().numTensors;
-      const log = await trainSequenceModel(session, runDir);
+      const log = await train(session, runDir);
       assert.equal(tf.memory().numTensors, tensors, 'no tensor leaks over 100 steps');
       assert.deepEqual(
         readLog(runDir).map((e) => e.step),
@@ -620,7 +623,7 @@ describe('fhvae', () => {
       const late = mean(log.slice(-3));
       assert.ok(late < 0.93 * early, `reconstruction ${early.toFixed(1)} -> ${late.toFixed(1)}`);
 
-      const codes = encodeUtterances(session.model, corpus.test);
+      const codes = encodeUtterances(session.task.fhvae, corpus.test);
       const speakers = corpus.test.map((u) => u.speaker);
       const eerMu2 = cosineEer(codes.mu2, 4, speakers);
       const eerMu1 = cosineEer(codes.mu1, 4, speakers);
@@ -630,17 +633,17 @@ describe('fhvae', () => {
       const loaded = await loadFhvaeRun(runDir);
       assert.equal(loaded.step, 100);
       assert.deepEqual(encodeUtterances(loaded.model, corpus.test).mu2, codes.mu2);
-      trained = { corpus, model: session.model, runDir };
+      trained = { corpus, model: session.task.fhvae, runDir };
     });
 
     it('a resumed run (across a hierarchical round) continues exactly like the uninterrupted one', async () => {
       const corpus = synthCorpus(14);
       const config = (steps: number) => tinyRun(corpus, { steps, sequencesPerRound: 10, roundSteps: 3 });
       const whole = tempDir('fhvae-whole');
-      await trainSequenceModel(buildSequenceSession(config(10), corpus), whole);
+      await train(buildSequenceSession(config(10), corpus), whole);
       const parts = tempDir('fhvae-parts');
-      await trainSequenceModel(buildSequenceSession(config(5), corpus), parts);
-      await trainSequenceModel(buildSequenceSession(config(10), corpus), parts, { resume: true });
+      await train(buildSequenceSession(config(5), corpus), parts);
+      await train(buildSequenceSession(config(10), corpus), parts, { resume: true });
       const strip = (dir: string) => readLog(dir).map(({ segPerSec: _, ...rest }) => rest);
       const a = strip(whole);
       assert.deepEqual(
@@ -654,7 +657,7 @@ describe('fhvae', () => {
       const corpus = synthCorpus(15);
       const run = async (threads: number) => {
         const dir = tempDir(`fhvae-threads${threads}`);
-        await trainSequenceModel(buildSequenceSession(tinyRun(corpus, { steps: 3, threads }), corpus), dir);
+        await train(buildSequenceSession(tinyRun(corpus, { steps: 3, threads }), corpus), dir);
         return readLog(dir);
       };
       const one = await run(1);

@@ -193,8 +193,15 @@ describe('the native addon', () => {
     await useBackend('wasm');
     const session = buildSession(config);
     const [h, w, ch] = session.data.observationShape;
-    const { x } = sampleBatch(session.data, 6, new Rng(9));
-    const step = () => shardGradients(session.model, 0, 0, 17, { x, shape: [6, h, w, ch], firstExample: 0 });
+    const { x, factors } = sampleBatch(session.data, 6, new Rng(9));
+    const slice = {
+      x,
+      factors,
+      shape: [6, h, w, ch] as [number, number, number, number],
+      size: 6,
+      firstExample: 0,
+    };
+    const step = () => shardGradients(session.task, 0, 0, 17, slice);
     preferNativeKernels(true);
     assert.equal(cpuEngine(), 'native-avx2');
     const native = step();

@@ -12,10 +12,10 @@ const FIXTURES = join(ROOT, 'test', 'fixtures', 'af49a90');
 const strip = (entries: ReturnType<typeof readLog>) =>
   entries.map(({ imgPerSec: _, segPerSec: __, ...rest }) => rest);
 
-function resumeCopy(name: string, args: string[], command = 'train'): string {
+function resumeCopy(name: string, args: string[]): string {
   const run = join(tempDir(`old-${name}`), 'run');
   cpSync(join(FIXTURES, name), run, { recursive: true });
-  const resumed = untangle([command, '--resume', run, ...args]);
+  const resumed = untangle(['train', '--resume', run, ...args]);
   assert.equal(resumed.status, 0, resumed.stderr);
   return run;
 }
@@ -29,11 +29,7 @@ describe('a checkpoint written by af49a90 resumes exactly', () => {
   });
 
   it('FHVAE: steps 5-8, across a hierarchical round, as the uninterrupted run logged them', () => {
-    const run = resumeCopy(
-      'fhvae-run',
-      ['--steps', '8', '--corpus', join(FIXTURES, 'speech-corpus')],
-      'train-fhvae',
-    );
+    const run = resumeCopy('fhvae-run', ['--steps', '8', '--data-path', join(FIXTURES, 'speech-corpus')]);
     const expected = readLog(join(FIXTURES, 'fhvae-run'), 'expected-log.jsonl');
     assert.equal(expected.length, 8);
     assert.deepEqual(strip(readLog(run)), strip(expected));

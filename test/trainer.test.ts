@@ -10,7 +10,6 @@ import { resolveTrainConfig } from '../src/run/config.ts';
 import { readLog } from '../src/run/log.ts';
 import { buildSession } from '../src/train/session.ts';
 import { NonFiniteLossError, train } from '../src/train/trainer.ts';
-import { startWorkers } from '../src/train/worker-pool.ts';
 import { tempDir } from './helpers/cli.ts';
 
 /** A small, fast run: MLP nets on dSprites. */
@@ -119,13 +118,7 @@ describe('trainer', () => {
     const one = tempDir('one');
     await train(buildSession(config), one);
     const two = tempDir('two');
-    const session = buildSession({ ...config, threads: 2 });
-    const workers = await startWorkers(session);
-    try {
-      await train(session, two, { workers });
-    } finally {
-      await workers.close();
-    }
+    await train(buildSession({ ...config, threads: 2 }), two);
     const [a, b] = [readLog(one), readLog(two)];
     for (const [i, e] of a.entries()) {
       const rel = Math.abs(e.total - b[i].total) / Math.abs(e.total);

@@ -4,7 +4,7 @@ import { cpuEngine } from '../engine/kernels/wasm/register.ts';
 import { resolveTrainConfig } from '../run/config.ts';
 import { buildSession } from '../train/session.ts';
 import { trainStep } from '../train/trainer.ts';
-import { startWorkers } from '../train/worker-pool.ts';
+import { createUpdate } from '../train/update/select.ts';
 import { intOption } from './options.ts';
 
 /** Forward + backward FLOPs of one yardstick image (DESIGN §1: 6.24 GFLOP per batch of 64). */
@@ -53,17 +53,17 @@ export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
   });
   await useBackend(config.backend);
   const session = buildSession(config);
-  const workers = config.threads > 1 ? await startWorkers(session) : undefined;
+  const update = await createUpdate(session.task);
   const times: number[] = [];
   let loss = 0;
   try {
     for (let step = 0; step < config.steps; step++) {
       const t0 = performance.now();
-      loss = (await trainStep(session, session.rng, step, workers)).total;
+      loss = (await trainStep(session, session.rng, step, update)).total;
       if (step >= flags.warmup) times.push(performance.now() - t0);
     }
   } finally {
-    await workers?.close();
+    await update.close();
   }
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];

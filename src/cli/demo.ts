@@ -6,13 +6,13 @@ import { evaluateRun } from '../metrics/evaluate-run.ts';
 import { latentFactors } from '../metrics/latent-factors.ts';
 import type { MigResult } from '../metrics/mig.ts';
 import { resolveTrainConfig } from '../run/config.ts';
-import { loadRun } from '../run/load-run.ts';
+import { loadRun, saveRunConfig } from '../run/load-run.ts';
 import { readLog } from '../run/log.ts';
 import { QUICK_RECIPE } from '../sweep/study-budgets.ts';
 import { writeRunPictures } from '../viz/run-pictures.ts';
 import { demoReport, factorNote } from './demo-report.ts';
 import { intOption } from './options.ts';
-import { prepareRunDir, saveRunConfig } from './run-dir.ts';
+import { prepareRunDir } from './run-dir.ts';
 import { defaultThreads } from './train.ts';
 
 /** β-VAE with the quick recipe; β = 8 scored a little higher than β = 4 (docs/fidelity.md). */

@@ -6,21 +6,17 @@ import type { SpeechCorpus } from '../data/speech/corpus.ts';
 import { useBackend } from '../engine/backend.ts';
 import { completedDir, writeFileAtomic } from '../io/atomic.ts';
 import { makeOutputDir } from '../io/out-dir.ts';
+import { loadCorpus, trainFhvaeRun } from '../jobs/run-training.ts';
 import { eer, lda } from '../metrics/speaker-verification.ts';
 import { encodeUtterances, type Fhvae } from '../models/fhvae.ts';
 import { ivectors } from '../models/ivector.ts';
 import { CHECKPOINT_DIR } from '../run/checkpoint.ts';
-import {
-  applySequenceOverrides,
-  loadFhvaeRun,
-  loadSequenceConfig,
-  resolveSequenceConfig,
-  saveSequenceConfig,
-} from '../train/sequence-trainer.ts';
+import { applyOverrides, resolveSequenceConfig } from '../run/config.ts';
+import { loadAnyRunConfig, loadFhvaeRun, saveRunConfig } from '../run/load-run.ts';
 import { UsageError } from './errors.ts';
 import { collect, intOption } from './options.ts';
 import { defaultThreads } from './train.ts';
-import { loadCorpus, numberFlag, trainFhvaeRun } from './train-fhvae.ts';
+import { numberFlag } from './train-fhvae.ts';
 
 /**
  * The speaker verification table of Hsu, Zhang & Glass (2017): equal error rates of cosine scoring on
@@ -151,7 +147,7 @@ export function register(program: Command): void {
           throw new UsageError(`--ivector-dims expects positive integers, got ${d}`);
         return d;
       });
-      const corpus = loadCorpus(flags.corpus);
+      const corpus = loadCorpus(flags.corpus, '--corpus');
       const runs: TableRun[] = [];
       for (const alpha of alphas) {
         const runDir = join(flags.out, `alpha-${alpha}`);
@@ -174,16 +170,17 @@ async function trainedRun(
 ): Promise<Fhvae> {
   const exists = existsSync(join(runDir, 'config.json'));
   const input = exists
-    ? { ...(await loadSequenceConfig(runDir)), ...(flags.steps ? { steps: flags.steps } : {}) }
-    : applySequenceOverrides(
+    ? { ...(await loadAnyRunConfig(runDir)), ...(flags.steps ? { steps: flags.steps } : {}) }
+    : applyOverrides(
         {
+          model: 'fhvae',
           threads: flags.threads ?? defaultThreads(),
           seed: flags.seed,
           ...(flags.steps ? { steps: flags.steps } : {}),
         },
         [...flags.set, `alpha=${alpha}`],
       );
-  const config = resolveSequenceConfig({ ...input, corpus: flags.corpus }, corpus);
+  const config = resolveSequenceConfig({ ...input, dataPath: flags.corpus }, corpus);
   if (config.modelOptions.alpha !== alpha)
     throw new UsageError(`${runDir}: holds a run with α = ${config.modelOptions.alpha}, not ${alpha}`);
   const resume = exists && completedDir(join(runDir, CHECKPOINT_DIR)) != null;
@@ -196,7 +193,7 @@ async function trainedRun(
     }
   }
   await mkdir(runDir, { recursive: true });
-  await saveSequenceConfig(runDir, config);
+  await saveRunConfig(runDir, config);
   process.stderr.write(`fhvae-table: ${resume ? 'resuming' : 'training'} α = ${alpha} in ${runDir}\n`);
   return trainFhvaeRun(config, corpus, runDir, { resume });
 }

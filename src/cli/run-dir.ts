@@ -4,7 +4,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { completedDir, writeFileAtomic } from '../io/atomic.ts';
 import { makeOutputDir } from '../io/out-dir.ts';
 import { readState } from '../run/checkpoint.ts';
-import type { TrainConfig } from '../run/config.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
 import { UsageError } from './errors.ts';
 
@@ -83,8 +82,4 @@ export async function guardResume(runDir: string, steps: number): Promise<void> 
     } catch {}
     if (after === step) writeFileSync(configPath, before);
   });
-}
-
-export async function saveRunConfig(dir: string, config: TrainConfig): Promise<void> {
-  await writeFileAtomic(join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 }

@@ -1,17 +1,24 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { SpeechCorpus } from '../data/speech/corpus.ts';
 import { BACKENDS, type BackendName } from '../engine/backend.ts';
 import { readJson } from '../io/read-json.ts';
-import { runTraining } from '../jobs/run-training.ts';
-import { applyOverrides, resolveTrainConfig, type TrainConfig } from '../run/config.ts';
-import { loadRunConfig } from '../run/load-run.ts';
+import { loadCorpus, runTraining } from '../jobs/run-training.ts';
+import {
+  applyOverrides,
+  isSequenceConfig,
+  type RunConfig,
+  resolveConfig,
+  resolveSequenceConfig,
+} from '../run/config.ts';
+import { loadAnyRunConfig, saveRunConfig } from '../run/load-run.ts';
 import { PRESET_NAMES, presetConfig } from '../train/presets.ts';
 import { UsageError } from './errors.ts';
 import { collect, intOption } from './options.ts';
-import { guardResume, prepareRunDir, resumeOrRestart, saveRunConfig } from './run-dir.ts';
+import { guardResume, prepareRunDir, resumeOrRestart } from './run-dir.ts';
 
-interface TrainFlags {
+export interface TrainFlags {
   model?: string;
   dataset?: string;
   variant?: string;
@@ -33,12 +40,12 @@ export function register(program: Command): void {
   program
     .command('train')
     .description('train a model on a dataset into a run folder (or continue one with --resume)')
-    .option('--model <name>', 'model name, e.g. vae, beta-vae, annealed-vae')
-    .option('--dataset <name>', 'dataset name, e.g. dsprites')
+    .option('--model <name>', 'model name, e.g. vae, beta-vae, annealed-vae, fhvae')
+    .option('--dataset <name>', 'dataset name, e.g. dsprites (speech for the FHVAE)')
     .option('--variant <name>', 'dataset variant, e.g. color or noisy for dsprites')
     .option(
       '--data-path <path>',
-      'files the dataset reads: images (PNG folder or .npy), fashion-mnist (folder)',
+      'files the dataset reads: images (PNG folder or .npy), fashion-mnist (folder), speech (corpus folder)',
     )
     .option('--steps <n>', 'training steps', intOption('--steps'))
     .option('--seed <s>', 'seed of every random draw', intOption('--seed'))
@@ -64,15 +71,25 @@ export function register(program: Command): void {
     )
     .option('--resume <dir>', 'continue the run in this folder from its last checkpoint')
     .option('--overwrite', 'replace an existing run folder')
-    .action(async (flags: TrainFlags) => {
-      const { config, runDir } = flags.resume ? await resumeConfig(flags) : await newRunConfig(flags);
-      const resume = flags.resume ? await resumeOrRestart(runDir) : false;
-      await runTraining(config, runDir, resume);
-      process.stderr.write(`run written to ${runDir}\n`);
-    });
+    .action(trainAction);
 }
 
-async function newRunConfig(flags: TrainFlags): Promise<{ config: TrainConfig; runDir: string }> {
+/** `untangle train` (and its alias `train-fhvae`): a new run from flags, or a resumed one. */
+export async function trainAction(flags: TrainFlags): Promise<void> {
+  const { config, runDir, corpus } = flags.resume ? await resumeConfig(flags) : await newRunConfig(flags);
+  const resume = flags.resume ? await resumeOrRestart(runDir) : false;
+  await runTraining(config, runDir, resume, { corpus });
+  process.stderr.write(`run written to ${runDir}\n`);
+}
+
+interface PreparedRun {
+  config: RunConfig;
+  runDir: string;
+  /** a sequence model's corpus, loaded once */
+  corpus?: SpeechCorpus;
+}
+
+async function newRunConfig(flags: TrainFlags): Promise<PreparedRun> {
   if (!flags.out) throw new UsageError('train: --out DIR is required (or --resume DIR)');
   const base = flags.config ? await readJson(flags.config) : {};
   if (typeof base !== 'object' || base == null || Array.isArray(base)) {
@@ -94,28 +111,43 @@ async function newRunConfig(flags: TrainFlags): Promise<{ config: TrainConfig; r
     if (flags[key] !== undefined) fromFlags[key] = flags[key];
   }
   if (flags.dataPath !== undefined) fromFlags.dataPath = flags.dataPath;
-  const config = resolveTrainConfig(applyOverrides(fromFlags, flags.set));
+  fromFlags.model = model;
+  let config = resolveConfig(applyOverrides(fromFlags, flags.set));
   // absolute in config.json, so the run resumes and evaluates from any folder
-  for (const key of ['dataPath', 'factorsPath'] as const) if (config[key]) config[key] = resolve(config[key]);
+  if (config.dataPath) config.dataPath = resolve(config.dataPath);
+  if (!isSequenceConfig(config) && config.factorsPath) config.factorsPath = resolve(config.factorsPath);
+  let corpus: SpeechCorpus | undefined;
+  if (isSequenceConfig(config)) {
+    corpus = loadCorpus(config.dataPath);
+    config = resolveSequenceConfig(config, corpus);
+  }
   await prepareRunDir(flags.out, Boolean(flags.overwrite));
   await saveRunConfig(flags.out, config);
-  return { config, runDir: flags.out };
+  return { config, runDir: flags.out, corpus };
 }
 
-async function resumeConfig(flags: TrainFlags): Promise<{ config: TrainConfig; runDir: string }> {
+async function resumeConfig(flags: TrainFlags): Promise<PreparedRun> {
   const runDir = flags.resume!;
-  let config = await loadRunConfig(runDir);
-  if (flags.steps !== undefined || flags.threads !== undefined || flags.backend !== undefined) {
-    config = resolveTrainConfig({
-      ...config,
-      steps: flags.steps ?? config.steps,
-      threads: flags.threads ?? config.threads,
-      backend: flags.backend ?? config.backend,
-    });
-    await guardResume(runDir, config.steps);
-    await saveRunConfig(runDir, config);
-  } else await guardResume(runDir, config.steps);
-  return { config, runDir };
+  let config = await loadAnyRunConfig(runDir);
+  const changed = {
+    steps: flags.steps,
+    threads: flags.threads,
+    backend: flags.backend,
+    dataPath: flags.dataPath,
+  };
+  if (Object.values(changed).some((v) => v !== undefined)) {
+    if (changed.dataPath) changed.dataPath = resolve(changed.dataPath);
+    const defined = Object.fromEntries(Object.entries(changed).filter(([, v]) => v !== undefined));
+    config = resolveConfig({ ...config, ...defined });
+  }
+  let corpus: SpeechCorpus | undefined;
+  if (isSequenceConfig(config)) {
+    corpus = loadCorpus(config.dataPath);
+    config = resolveSequenceConfig(config, corpus);
+  }
+  await guardResume(runDir, config.steps);
+  await saveRunConfig(runDir, config);
+  return { config, runDir, corpus };
 }
 
 export function defaultThreads(): number {

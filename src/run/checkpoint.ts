@@ -1,12 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { z } from 'zod';
 import type { RngState } from '../engine/rng.ts';
 import { completedDir, replaceDirAtomic } from '../io/atomic.ts';
 import { InputError } from '../io/input-error.ts';
 import { loadLayersWeights, saveLayersModel } from '../io/layers-model-files.ts';
 import { readJson } from '../io/read-json.ts';
-import type { Model } from '../models/model.ts';
 
 /** Everything a run needs to continue exactly: weights, optimizer moments, RNG state and step. */
 export interface CheckpointState {
@@ -17,7 +17,8 @@ export interface CheckpointState {
 /** An optimizer's state as a checkpoint stores it: its step count and flat float32 arrays (Adam: m, v). */
 export interface OptimizerSlots {
   readonly iterations: number;
-  state(): Float32Array[];
+  /** [m_0, v_0, m_1, v_1, ...] (a device optimizer reads them back asynchronously) */
+  state(): Float32Array[] | Promise<Float32Array[]>;
   restore(iterations: number, arrays: Float32Array[]): void;
 }
 
@@ -56,9 +57,15 @@ export async function readState(path: string): Promise<StateFile> {
 
 export const CHECKPOINT_DIR = 'checkpoint';
 
+/** What a checkpoint holds of a model: its nets by name, and its objectives' names (one optimizer each). */
+export interface CheckpointedModel {
+  nets: Record<string, tfl.LayersModel>;
+  objectives: ReadonlyArray<{ name: string }>;
+}
+
 export async function writeCheckpoint(
   runDir: string,
-  model: Model,
+  model: CheckpointedModel,
   optimizers: OptimizerSlots[],
   state: CheckpointState,
 ): Promise<void> {
@@ -69,7 +76,7 @@ export async function writeCheckpoint(
     }
     const file: StateFile = { ...state, optimizers: [] };
     for (const [i, optimizer] of optimizers.entries()) {
-      const arrays = optimizer.state();
+      const arrays = await optimizer.state();
       const bytes = new Uint8Array(arrays.reduce((n, a) => n + a.byteLength, 0));
       let offset = 0;
       for (const a of arrays) {
@@ -90,7 +97,7 @@ export async function writeCheckpoint(
 /** Loads weights (and optimizer state, when optimizers are given) and returns the saved step and RNG. */
 export async function readCheckpoint(
   runDir: string,
-  model: Model,
+  model: CheckpointedModel,
   optimizers: OptimizerSlots[] = [],
 ): Promise<CheckpointState> {
   const dir = completedDir(join(runDir, CHECKPOINT_DIR));

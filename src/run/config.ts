@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BACKENDS } from '../engine/backend.ts';
 import { excerpt } from '../io/excerpt.ts';
 import { InputError } from '../io/input-error.ts';
+import { fhvaeOptions } from '../models/fhvae.ts';
 import { modelEntry } from '../models/registry.ts';
 import { ARCHITECTURES } from '../nets/registry.ts';
 
@@ -10,51 +11,132 @@ const MAX_BATCH = 8192;
 const MAX_LATENT = 1024;
 const MAX_HIDDEN = 8192;
 
-/** A training run's whole configuration; the resolved copy is saved as config.json in the run folder. */
+/** How the weights are updated (src/train/update/): `auto` picks by backend (webgpu: device). */
+export const UPDATE_STRATEGIES = ['auto', 'shared-memory', 'device'] as const;
+
+/** The keys every run has, whatever it trains on (defaults: disentanglement_lib's training). */
+const common = {
+  model: z.string().default('beta-vae'),
+  dataset: z.string().default('dsprites'),
+  /** the files a dataset reads (images: a PNG folder or .npy; fashion-mnist: its IDX folder; speech: a corpus folder) */
+  dataPath: z.string().optional(),
+  steps: z.number().int().positive().default(300_000),
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  batchSize: z.number().int().positive().max(MAX_BATCH).default(64),
+  learningRate: z.number().positive().default(1e-4),
+  adamBeta1: z.number().min(0).lt(1).default(0.9),
+  adamBeta2: z.number().min(0).lt(1).default(0.999),
+  adamEpsilon: z.number().positive().default(1e-8),
+  checkpointEvery: z.number().int().positive().default(1000),
+  logEvery: z.number().int().positive().default(10),
+  backend: z.enum(BACKENDS).default('wasm'),
+  /** worker threads that split each batch (data parallel, shared-memory update); 1 trains in this thread */
+  threads: z.number().int().min(1).max(64).default(1),
+  update: z.enum(UPDATE_STRATEGIES).default('auto'),
+  /** the model's own options (β, γ, C_max, ...), validated by the model */
+  modelOptions: z
+    .record(z.string(), z.unknown(), { error: 'expected an object of model options, e.g. {"beta": 4}' })
+    .default({}),
+};
+
+/** A run of an image model on a GroundTruthData; the resolved copy is saved as config.json. */
 export const trainConfigSchema = z
   .object({
-    model: z.string().default('beta-vae'),
-    dataset: z.string().default('dsprites'),
+    ...common,
     /** dataset variant, e.g. dsprites: binary | color | noisy */
     variant: z.string().optional(),
-    /** the files a dataset reads (images: a PNG folder or .npy; fashion-mnist: its IDX folder) */
-    dataPath: z.string().optional(),
     /** images: an .npy of [n] or [n, k] integer factors, one row per image */
     factorsPath: z.string().optional(),
-    steps: z.number().int().positive().default(300_000),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
-    batchSize: z.number().int().positive().max(MAX_BATCH).default(64),
-    learningRate: z.number().positive().default(1e-4),
-    adamBeta1: z.number().min(0).lt(1).default(0.9),
-    adamBeta2: z.number().min(0).lt(1).default(0.999),
-    adamEpsilon: z.number().positive().default(1e-8),
     latentDim: z.number().int().positive().max(MAX_LATENT).default(10),
     architecture: z.enum(ARCHITECTURES).default('conv64'),
     innerKernel: z.union([z.literal(2), z.literal(4)]).default(2),
     hidden: z.array(z.number().int().positive().max(MAX_HIDDEN)).min(1).max(8).default([256, 64]),
-    checkpointEvery: z.number().int().positive().default(1000),
-    logEvery: z.number().int().positive().default(10),
-    backend: z.enum(BACKENDS).default('wasm'),
-    /** worker threads that split each batch (data parallel); 1 trains in this thread */
-    threads: z.number().int().min(1).max(64).default(1),
-    /** the model's own options (β, γ, C_max, ...), validated by the model */
-    modelOptions: z
-      .record(z.string(), z.unknown(), { error: 'expected an object of model options, e.g. {"beta": 4}' })
-      .default({}),
+  })
+  .strict();
+
+/** A run of a sequence model (the FHVAE) on a speech corpus: its extension of the common keys. */
+export const sequenceConfigSchema = z
+  .object({
+    ...common,
+    model: z.literal('fhvae'),
+    dataset: z.literal('speech').default('speech'),
+    /** feature bins per frame and training sequences (μ2 table rows): filled in from the corpus */
+    bins: z.number().int().positive().optional(),
+    sequences: z.number().int().positive().optional(),
+    steps: z.number().int().positive().default(20_000),
+    /** segments per step (the authors: 256) */
+    batchSize: z.number().int().positive().max(MAX_BATCH).default(256),
+    /** Adam as the authors train the FHVAE: 1e-3, β1 0.95, β2 0.999 */
+    learningRate: z.number().positive().default(1e-3),
+    adamBeta1: z.number().min(0).lt(1).default(0.95),
+    /** frames between the starts of training segments (the authors: 8) */
+    segmentShift: z.number().int().positive().default(8),
+    /**
+     * hierarchical sampling (Hsu & Glass 2018): sequences per round (their default 5000); a corpus with
+     * no more training sequences than this trains on all of them, without rounds
+     */
+    sequencesPerRound: z.number().int().positive().default(5000),
+    /** steps per round; default: one pass over the round's segments */
+    roundSteps: z.number().int().positive().optional(),
+    modelOptions: fhvaeOptions.prefault({}),
   })
   .strict();
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type SequenceTrainConfig = z.infer<typeof sequenceConfigSchema>;
+export type RunConfig = TrainConfig | SequenceTrainConfig;
 
-/** Validates a config (the model's own options included) and fills in every default. */
-export function resolveTrainConfig(input: unknown): TrainConfig {
-  const parsed = trainConfigSchema.safeParse(input);
+export const isSequenceConfig = (config: RunConfig): config is SequenceTrainConfig =>
+  config.model === 'fhvae';
+
+const schemaOf = (model: unknown) => (model === 'fhvae' ? sequenceConfigSchema : trainConfigSchema);
+
+/**
+ * Validates any run's config (the model's own options included) and fills in every default. A config
+ * written before the one trainer named an FHVAE's corpus `corpus`: it is read as `dataPath`.
+ */
+export function resolveConfig(input: unknown): RunConfig {
+  let raw = input as Record<string, unknown>;
+  if (raw != null && typeof raw === 'object' && 'corpus' in raw) {
+    const { corpus, ...rest } = raw;
+    raw = { ...rest, dataPath: rest.dataPath ?? corpus };
+  }
+  const parsed = schemaOf(raw?.model).safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
   const config = parsed.data;
-  const entry = modelEntry(config.model);
-  const options = entry.options.safeParse(config.modelOptions);
+  if (isSequenceConfig(config)) return config;
+  const options = modelEntry(config.model).options.safeParse(config.modelOptions);
   if (!options.success) throw new ConfigError(formatIssues(options.error, 'modelOptions.'));
   return { ...config, modelOptions: options.data };
+}
+
+/** resolveConfig for an image model's run. */
+export function resolveTrainConfig(input: unknown): TrainConfig {
+  const config = resolveConfig(input);
+  if (isSequenceConfig(config))
+    throw new ConfigError('model fhvae trains on a speech corpus, not on images: --dataset speech');
+  return config;
+}
+
+/** resolveConfig for a sequence model's run; with a corpus, fills in (or checks) its sizes. */
+export function resolveSequenceConfig(
+  input: unknown,
+  corpus?: { bins: number; train: readonly unknown[] },
+): SequenceTrainConfig {
+  const config = resolveConfig({ model: 'fhvae', ...(input as object) });
+  if (!isSequenceConfig(config)) throw new ConfigError(`model ${config.model} is not a sequence model`);
+  if (corpus == null) return config;
+  for (const [key, value] of [
+    ['bins', corpus.bins],
+    ['sequences', corpus.train.length],
+  ] as const) {
+    if (config[key] != null && config[key] !== value) {
+      throw new ConfigError(
+        `the run was trained with ${key} = ${config[key]}, the corpus has ${value}: use the corpus it was trained on`,
+      );
+    }
+  }
+  return { ...config, bins: corpus.bins, sequences: corpus.train.length };
 }
 
 export class ConfigError extends InputError {
@@ -69,8 +151,8 @@ function formatIssues(error: z.ZodError, prefix = ''): string {
 
 /**
  * Applies `key=value` overrides to a config object. Values parse as JSON where they can (numbers,
- * booleans, arrays), else stay strings; a key that is not a config key but one of the model's options
- * (`beta=8`) goes into modelOptions.
+ * booleans, arrays), else stay strings; a key that is not a config key of the run's model but one of
+ * the model's options (`beta=8`, `alpha=0`) goes into modelOptions.
  */
 export function applyOverrides(
   config: Record<string, unknown>,
@@ -87,6 +169,7 @@ export function applyOverrides(
       );
     return out.modelOptions as Record<string, unknown>;
   };
+  const keys = schemaOf(config.model).shape;
   for (const assignment of overrides) {
     const eq = assignment.indexOf('=');
     if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected key=value`);
@@ -94,7 +177,7 @@ export function applyOverrides(
     const value = parseValue(assignment.slice(eq + 1));
     if (key.startsWith('modelOptions.')) {
       options()[key.slice('modelOptions.'.length)] = value;
-    } else if (key in trainConfigSchema.shape) {
+    } else if (key in keys && key !== 'modelOptions') {
       out[key] = value;
     } else {
       options()[key] = value;

@@ -1,25 +1,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { datasetOfConfig } from '../data/registry.ts';
 import { useBackend } from '../engine/backend.ts';
-import { Rng } from '../engine/rng.ts';
-import { buildModel } from '../run/build-model.ts';
 import { shardGradients } from './gradients.ts';
 import { ParameterStore } from './parameters.ts';
+import { buildReplica } from './replica.ts';
 import type { GradientRequest, GradientWorkerData } from './worker-pool.ts';
 
 // One data-parallel replica: reads the shared weights, computes its slice's gradients into shared memory.
 const { config, params, grads } = workerData as GradientWorkerData;
 await useBackend(config.backend);
-const data = datasetOfConfig(config);
-const model = buildModel(config, data, new Rng(config.seed));
-const store = new ParameterStore(model, params as SharedArrayBuffer);
+const replica = buildReplica(config);
+const store = new ParameterStore(replica.model, params as SharedArrayBuffer);
 const gradients = new Float32Array(grads);
-const objectiveIndices = model.objectives.map((o) => store.indicesOf(o.variables()));
+const objectiveIndices = replica.model.objectives.map((o) => store.indicesOf(o.variables()));
 const port = parentPort!;
 port.on('message', ({ objective, step, stepSeed, slice }: GradientRequest) => {
   try {
     store.writeToModel();
-    const { grads: shard, ...summary } = shardGradients(model, objective, step, stepSeed, slice);
+    const { grads: shard, ...summary } = shardGradients(replica, objective, step, stepSeed, slice);
     objectiveIndices[objective].forEach((k, i) => {
       gradients.set(shard[i], store.offsets[k]);
     });

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../models/model.ts';
 import { stepContext } from './step-noise.ts';
+import type { BatchSlice, TaskReplica } from './task.ts';
 
-/** One objective's loss terms and gradients on (part of) a batch. */
+/** One objective's loss terms and gradients on (part of) a batch, read back to the host. */
 export interface ShardResult {
   /** examples in this shard, the weight of its gradients in the batch average */
   size: number;
@@ -13,45 +13,36 @@ export interface ShardResult {
   grads: Float32Array[];
 }
 
-export interface BatchSlice {
-  x: Float32Array;
-  /** [n, h, w, c] */
-  shape: [number, number, number, number];
-  /** index of this slice's first example in the whole batch (fixes its noise streams) */
-  firstExample: number;
-  /** the examples' ground-truth factors, row-major [n, numFactors] (labels for the losses that use them) */
-  factors?: Int32Array;
-}
-
-/** Loss terms and gradients of objective k of the model on one slice of the batch. */
-export function shardGradients(
-  model: Model,
+/**
+ * Loss terms and gradients of objective k on one slice, on the host: what the shared-memory update
+ * and its worker threads exchange (a device update keeps them on the backend instead).
+ */
+export function shardGradients<S extends BatchSlice>(
+  task: TaskReplica<S>,
   k: number,
   step: number,
   stepSeed: number,
-  slice: BatchSlice,
+  slice: S,
 ): ShardResult {
-  const objective = model.objectives[k];
-  const variables = objective.variables();
+  const variables = task.model.objectives[k].variables();
   const ctx = stepContext(step, stepSeed, slice.firstExample, slice.factors);
-  const x = tf.tensor4d(slice.x, slice.shape);
   let terms: Record<string, number> = {};
   let klPerDim: Float32Array | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const out = objective.loss(x, ctx);
+    const out = task.loss(k, slice, ctx);
     // The scope of variableGrads frees everything but the total: read the terms out while they live.
     terms = Object.fromEntries(Object.entries(out.terms).map(([name, t]) => [name, t.dataSync()[0]]));
     klPerDim = out.klPerDim?.dataSync() as Float32Array | undefined;
     return out.total;
   }, variables);
   const result: ShardResult = {
-    size: slice.shape[0],
+    size: slice.size,
     total: value.dataSync()[0],
     terms,
     klPerDim,
     grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),
   };
-  tf.dispose([x, value, ...Object.values(grads)]);
+  tf.dispose([value, ...Object.values(grads)]);
   return result;
 }
 

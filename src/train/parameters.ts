@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Model } from '../models/model.ts';
+import type { TrainableModel } from './task.ts';
 
 /**
  * Every weight of a model in one flat float32 array — the optimizers' source of truth, shared with
@@ -12,7 +12,7 @@ export class ParameterStore {
   readonly offsets: number[];
   readonly sizes: number[];
 
-  constructor(model: Model, buffer?: SharedArrayBuffer) {
+  constructor(model: Pick<TrainableModel, 'nets'>, buffer?: SharedArrayBuffer) {
     this.variables = Object.values(model.nets).flatMap((net) =>
       net.weights.map((w) => w.read() as tf.Variable),
     );

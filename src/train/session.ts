@@ -1,43 +1,33 @@
 import type { GroundTruthData } from '../data/ground-truth.ts';
-import { datasetOfConfig } from '../data/registry.ts';
+import type { SpeechCorpus } from '../data/speech/corpus.ts';
 import { Rng } from '../engine/rng.ts';
 import type { Model } from '../models/model.ts';
-import { buildModel } from '../run/build-model.ts';
-import type { TrainConfig } from '../run/config.ts';
-import { Adam } from './adam.ts';
-import { ParameterStore } from './parameters.ts';
+import { resolveSequenceConfig, type SequenceTrainConfig, type TrainConfig } from '../run/config.ts';
+import { type ImageSlice, type ImageTask, imageTask } from './tasks/image.ts';
+import { type SegmentSlice, type SequenceTask, sequenceTask } from './tasks/sequence.ts';
+import type { Session } from './trainer.ts';
 
-/** One objective's optimizer and the store positions of the variables it updates. */
-export interface ObjectiveState {
-  optimizer: Adam;
-  indices: number[];
-}
-
-/** The objects one run trains: data, model, its flat weights, one Adam per objective, the run's RNG. */
-export interface Session {
+/** An image run: its task, and the task's config, model and data at hand. */
+export interface ImageSession extends Session<ImageSlice> {
+  task: ImageTask;
   config: TrainConfig;
-  data: GroundTruthData;
   model: Model;
-  store: ParameterStore;
-  objectives: ObjectiveState[];
-  rng: Rng;
+  data: GroundTruthData;
 }
 
-/** Builds a run from its resolved config; the same config always builds the same initial state. */
-export function buildSession(config: TrainConfig): Session {
+export interface SequenceSession extends Session<SegmentSlice> {
+  task: SequenceTask;
+}
+
+/** Builds an image run from its resolved config; the same config always builds the same initial state. */
+export function buildSession(config: TrainConfig): ImageSession {
   const rng = new Rng(config.seed);
-  const data = datasetOfConfig(config);
-  const model = buildModel(config, data, rng);
-  const store = new ParameterStore(model);
-  const objectives = model.objectives.map((o) => {
-    const indices = store.indicesOf(o.variables());
-    return {
-      indices,
-      optimizer: new Adam(
-        indices.map((i) => store.sizes[i]),
-        o.optimizer,
-      ),
-    };
-  });
-  return { config, data, model, store, objectives, rng };
+  const task = imageTask(config, rng);
+  return { task, rng, config: task.config, model: task.model, data: task.data };
+}
+
+/** Builds an FHVAE run on a speech corpus (the config's corpus sizes are filled in, or checked). */
+export function buildSequenceSession(config: SequenceTrainConfig, corpus: SpeechCorpus): SequenceSession {
+  const rng = new Rng(config.seed);
+  return { task: sequenceTask(resolveSequenceConfig(config, corpus), corpus, rng), rng };
 }

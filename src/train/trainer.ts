@@ -1,124 +1,143 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sampleBatch } from '../data/ground-truth.ts';
 import { Rng } from '../engine/rng.ts';
 import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
 import { lastCheckpointNote } from '../run/checkpoint-note.ts';
 import { LOG_FILE, type LogEntry, truncateLog } from '../run/log.ts';
-import { type ShardResult, shardGradients } from './gradients.ts';
-import type { GradientWorkers } from './parallel.ts';
 import { createProgress } from './progress.ts';
-import type { Session } from './session.ts';
+import type { BatchSlice, TrainTask } from './task.ts';
+import { createUpdate } from './update/select.ts';
+import { NonFiniteLossError, type UpdateStrategy } from './update/strategy.ts';
 
-export class NonFiniteLossError extends Error {
-  override name = 'NonFiniteLossError';
+export { NonFiniteLossError } from './update/strategy.ts';
+
+/** What a training run is made of: a task (built from the config) and the run's RNG. */
+export interface Session<S extends BatchSlice = BatchSlice> {
+  task: TrainTask<S>;
+  rng: Rng;
 }
 
-export interface TrainOptions {
+export interface TrainOptions<S extends BatchSlice = BatchSlice> {
   /** continue from the run folder's checkpoint */
   resume?: boolean;
   /** print progress (bar on a TTY, lines otherwise) */
   progress?: boolean;
-  /** worker threads for data parallelism (created by the caller, see parallel.ts) */
-  workers?: GradientWorkers;
-  /** called after every step with that step's log entry (library callers: progress, early stopping) */
+  /** the update to use (default: the config's, created and closed here) */
+  update?: UpdateStrategy<S>;
+  /** called after every step (device update: every logged or checkpointed step) with its log entry */
   onStep?: (entry: LogEntry, step: number) => void;
   /** stops after the current step, writing a checkpoint (resumable like any run) */
   signal?: AbortSignal;
 }
 
 /**
- * The generic training loop: sample a batch, step every objective the model declares with its own
- * Adam, log, checkpoint. It knows nothing model-specific.
+ * The one training loop, for every model: draw a batch, step every objective through the update
+ * strategy, log every logEvery steps, checkpoint every checkpointEvery steps. A resumed run restores
+ * weights, optimizer state, RNG and step, drops log lines past the checkpoint, and continues exactly.
  */
-export async function train(
-  session: Session,
+export async function train<S extends BatchSlice>(
+  session: Session<S>,
   runDir: string,
-  options: TrainOptions = {},
+  options: TrainOptions<S> = {},
 ): Promise<LogEntry[]> {
-  const { config, model, store } = session;
-  const optimizers = session.objectives.map((o) => o.optimizer);
+  const { task } = session;
+  const { config } = task;
+  const update = options.update ?? (await createUpdate(task));
   let rng = session.rng;
   let step = 0;
-  if (options.resume) {
-    const saved = await readCheckpoint(runDir, model, optimizers);
-    store.readFromModel();
-    step = saved.step;
-    rng = Rng.fromState(saved.rng);
-    await truncateLog(runDir, step);
-  }
-  const logPath = join(runDir, LOG_FILE);
-  const progress = options.progress ? createProgress('train', config.steps, step) : undefined;
+  const progress = () => (options.progress ? createProgress(task.label, config.steps, step) : undefined);
+  let bar: ReturnType<typeof progress>;
   const entries: LogEntry[] = [];
-  let lastLog = { step, time: performance.now() };
   try {
+    if (options.resume) {
+      const saved = await readCheckpoint(runDir, task.model, update.optimizers());
+      update.loadFromModel();
+      step = saved.step;
+      rng = Rng.fromState(saved.rng);
+      await truncateLog(runDir, step);
+    }
+    task.begin?.(step);
+    bar = progress();
+    let lastLog = { step, time: performance.now() };
     while (step < config.steps) {
-      const entry = await trainStep(session, rng, step, options.workers, runDir);
+      task.beforeStep?.(step, update);
+      const batch = task.sampleBatch(rng, step);
+      const stepSeed = rng.nextUint32();
+      await update.step(step, stepSeed, batch);
       step += 1;
+      const due = (every: number) => step % every === 0 || step === config.steps;
+      if (
+        update.name === 'device' &&
+        !due(config.logEvery) &&
+        !due(config.checkpointEvery) &&
+        !options.signal?.aborted
+      )
+        continue;
+      const entry = logEntry(task, step, await update.losses());
       options.onStep?.(entry, step);
       // checked after onStep, so a caller that aborts there stops at this step
       const stopped = options.signal?.aborted === true;
-      if (step % config.logEvery === 0 || step === config.steps || stopped) {
+      const logNow = due(config.logEvery) || stopped;
+      const checkpointNow = due(config.checkpointEvery) || stopped;
+      if (logNow) {
         const now = performance.now();
-        entry.imgPerSec = ((step - lastLog.step) * config.batchSize) / ((now - lastLog.time) / 1000);
+        entry[task.rateKey] = ((step - lastLog.step) * config.batchSize) / ((now - lastLog.time) / 1000);
         lastLog = { step, time: now };
-        appendFileSync(logPath, `${JSON.stringify(entry)}\n`);
+        appendFileSync(join(runDir, LOG_FILE), `${JSON.stringify(entry)}\n`);
         entries.push(entry);
       }
-      if (step % config.checkpointEvery === 0 || step === config.steps || stopped) {
-        await writeCheckpoint(runDir, model, optimizers, { step, rng: rng.state() });
+      if (checkpointNow) {
+        await update.syncModel();
+        await writeCheckpoint(runDir, task.model, update.optimizers(), { step, rng: rng.state() });
       }
-      progress?.update(step, {
-        loss: entry.total,
-        rec: entry.reconstruction as number,
-        kl: entry.kl as number,
-      });
+      bar?.update(
+        step,
+        Object.fromEntries(
+          Object.entries(task.progressTerms).map(([short, key]) => [short, entry[key] as number]),
+        ),
+      );
       if (stopped) break;
     }
+  } catch (err) {
+    if (err instanceof NonFiniteLossError)
+      throw new NonFiniteLossError(`${err.message}; ${lastCheckpointNote(runDir)}`);
+    throw err;
   } finally {
-    progress?.stop();
+    bar?.stop();
+    if (options.update == null) await update.close();
   }
   return entries;
 }
 
-/** One step of every objective on a fresh batch drawn from `rng`; returns the step's log entry. */
-export async function trainStep(
-  session: Session,
+/** A step's log line: the first objective's terms by name, the others' prefixed by their name. */
+function logEntry<S extends BatchSlice>(
+  task: TrainTask<S>,
+  step: number,
+  losses: Awaited<ReturnType<UpdateStrategy['losses']>>,
+): LogEntry {
+  const entry: LogEntry = { step, ...task.logFields?.(), total: 0 };
+  losses.forEach((loss, k) => {
+    const prefix = k === 0 ? '' : `${task.model.objectives[k].name}.`;
+    entry[`${prefix}total`] = loss.total;
+    for (const [name, value] of Object.entries(loss.terms)) entry[prefix + name] = value;
+    if (loss.klPerDim) entry[`${prefix}klPerDim`] = Array.from(loss.klPerDim);
+  });
+  return entry;
+}
+
+/**
+ * One step on a fresh batch from `rng`, outside a run folder (tests, benchmarks); returns its log entry.
+ * The update strategy carries the optimizer state from one call to the next.
+ */
+export async function trainStep<S extends BatchSlice>(
+  session: Session<S>,
   rng: Rng,
   step: number,
-  workers?: GradientWorkers,
-  runDir = '.',
+  update: UpdateStrategy<S>,
 ): Promise<LogEntry> {
-  const { config, data, model, store } = session;
-  const [h, w, c] = data.observationShape;
-  const { x, factors } = sampleBatch(data, config.batchSize, rng);
-  const stepSeed = rng.nextUint32();
-  const entry: LogEntry = { step: step + 1, total: 0 };
-  const slice = {
-    x,
-    shape: [config.batchSize, h, w, c] as [number, number, number, number],
-    firstExample: 0,
-    factors,
-  };
-  for (const [k, objective] of model.objectives.entries()) {
-    const result: ShardResult = workers
-      ? await workers.gradients(k, step, stepSeed, slice)
-      : shardGradients(model, k, step, stepSeed, slice);
-    if (!Number.isFinite(result.total)) {
-      throw new NonFiniteLossError(
-        `loss of objective "${objective.name}" is ${result.total} at step ${step + 1}; ${lastCheckpointNote(runDir)}`,
-      );
-    }
-    const { optimizer, indices } = session.objectives[k];
-    optimizer.apply(
-      indices.map((i) => store.view(i)),
-      result.grads,
-    );
-    store.writeToModel(indices);
-    const prefix = k === 0 ? '' : `${objective.name}.`;
-    entry[`${prefix}total`] = result.total;
-    for (const [name, value] of Object.entries(result.terms)) entry[prefix + name] = value;
-    if (result.klPerDim) entry[`${prefix}klPerDim`] = Array.from(result.klPerDim);
-  }
-  return entry;
+  const { task } = session;
+  task.beforeStep?.(step, update);
+  const batch = task.sampleBatch(rng, step);
+  await update.step(step, rng.nextUint32(), batch);
+  return logEntry(task, step + 1, await update.losses());
 }

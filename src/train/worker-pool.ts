@@ -1,51 +1,24 @@
 import { Worker } from 'node:worker_threads';
-import type { TrainConfig } from '../run/config.ts';
-import { type BatchSlice, combineShards, type ShardResult, shardGradients } from './gradients.ts';
-import type { GradientWorkers } from './parallel.ts';
-import type { Session } from './session.ts';
+import type { RunConfig } from '../run/config.ts';
+import { combineShards, type ShardResult, shardGradients } from './gradients.ts';
+import type { ParameterStore } from './parameters.ts';
+import type { BatchSlice, TrainTask } from './task.ts';
 
 /**
  * Data parallelism over worker threads (threaded wasm cannot start in Node: its workers load from
  * blob: URLs). This thread computes the first slice of each batch, `threads - 1` workers the others,
- * each on its own wasm instance with a replica of the model. The weights and every worker's gradients
- * live on SharedArrayBuffers, so a step's messages carry only the batch slice and the loss terms.
+ * each on its own wasm instance with a replica of the task's model (replica.ts). The weights and every
+ * worker's gradients live on SharedArrayBuffers, so a step's messages carry only the batch slice and
+ * the loss terms.
  */
-export async function startWorkers(session: Session): Promise<GradientWorkers> {
-  const { config, store, model } = session;
-  const replicas = Array.from({ length: config.threads - 1 }, () => {
-    const grads = new SharedArrayBuffer(store.flat.byteLength);
-    const worker = new Worker(new URL('./gradient-worker-boot.js', import.meta.url), {
-      workerData: { config, params: store.flat.buffer, grads } satisfies GradientWorkerData,
-    });
-    return { worker, grads: new Float32Array(grads) };
-  });
-  await Promise.all(replicas.map((r) => nextMessage(r.worker)));
-  return {
-    async gradients(objective, step, stepSeed, batch) {
-      const slices = splitBatch(batch, config.threads);
-      const indices = session.objectives[objective].indices;
-      const pending = replicas.map(async ({ worker, grads }, i) => {
-        const slice = slices[i + 1];
-        const transfer = [slice.x.buffer, ...(slice.factors ? [slice.factors.buffer] : [])];
-        worker.postMessage(
-          { objective, step, stepSeed, slice } satisfies GradientRequest,
-          transfer as ArrayBuffer[],
-        );
-        const summary = (await nextMessage(worker)) as Omit<ShardResult, 'grads'>;
-        const views = indices.map((k) => grads.subarray(store.offsets[k], store.offsets[k] + store.sizes[k]));
-        return { ...summary, grads: views };
-      });
-      const own = shardGradients(model, objective, step, stepSeed, slices[0]);
-      return combineShards([own, ...(await Promise.all(pending))]);
-    },
-    async close() {
-      await Promise.all(replicas.map((r) => r.worker.terminate()));
-    },
-  };
+export interface GradientWorkers<S extends BatchSlice = BatchSlice> {
+  /** objective k's batch-mean gradients over all threads */
+  gradients(k: number, step: number, stepSeed: number, batch: S): Promise<ShardResult>;
+  close(): Promise<void>;
 }
 
 export interface GradientWorkerData {
-  config: TrainConfig;
+  config: RunConfig;
   /** the parameter store's flat weights */
   params: ArrayBufferLike;
   /** where this worker writes its gradients, at the store's offsets */
@@ -57,6 +30,40 @@ export interface GradientRequest {
   step: number;
   stepSeed: number;
   slice: BatchSlice;
+}
+
+export async function startWorkers<S extends BatchSlice>(
+  task: TrainTask<S>,
+  store: ParameterStore,
+  threads: number,
+): Promise<GradientWorkers<S>> {
+  const replicas = Array.from({ length: threads - 1 }, () => {
+    const grads = new SharedArrayBuffer(store.flat.byteLength);
+    const worker = new Worker(new URL('./gradient-worker-boot.js', import.meta.url), {
+      workerData: { config: task.config, params: store.flat.buffer, grads } satisfies GradientWorkerData,
+    });
+    return { worker, grads: new Float32Array(grads) };
+  });
+  await Promise.all(replicas.map((r) => nextMessage(r.worker)));
+  const indices = task.model.objectives.map((o) => store.indicesOf(o.variables()));
+  return {
+    async gradients(objective, step, stepSeed, batch) {
+      const slices = task.split(batch, threads);
+      const pending = replicas.map(async ({ worker, grads }, i) => {
+        worker.postMessage({ objective, step, stepSeed, slice: slices[i + 1] } satisfies GradientRequest);
+        const summary = (await nextMessage(worker)) as Omit<ShardResult, 'grads'>;
+        const views = indices[objective].map((k) =>
+          grads.subarray(store.offsets[k], store.offsets[k] + store.sizes[k]),
+        );
+        return { ...summary, grads: views };
+      });
+      const own = shardGradients(task, objective, step, stepSeed, slices[0]);
+      return combineShards([own, ...(await Promise.all(pending))]);
+    },
+    async close() {
+      await Promise.all(replicas.map((r) => r.worker.terminate()));
+    },
+  };
 }
 
 /** The worker's next message; its `{ error }` reply or an 'error' event rejects, named by `label`. */
@@ -73,22 +80,5 @@ export function nextMessage(worker: Worker, label = 'gradient worker'): Promise<
     };
     worker.once('message', onMessage);
     worker.once('error', onError);
-  });
-}
-
-/** Contiguous, near-equal slices; slice i starts at example floor(i*n/parts). */
-export function splitBatch(batch: BatchSlice, parts: number): BatchSlice[] {
-  const [n, h, w, c] = batch.shape;
-  const perExample = h * w * c;
-  const factorCount = batch.factors ? batch.factors.length / n : 0;
-  return Array.from({ length: parts }, (_, i) => {
-    const start = Math.floor((i * n) / parts);
-    const end = Math.floor(((i + 1) * n) / parts);
-    return {
-      x: batch.x.slice(start * perExample, end * perExample),
-      shape: [end - start, h, w, c] as [number, number, number, number],
-      firstExample: batch.firstExample + start,
-      factors: batch.factors?.slice(start * factorCount, end * factorCount),
-    };
   });
 }

@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { OptimizerSlots } from '../../run/checkpoint.ts';
+import { stepContext } from '../step-noise.ts';
+import type { BatchSlice, TrainTask } from '../task.ts';
+import { assertFinite, type ObjectiveLoss, type UpdateStrategy } from './strategy.ts';
+
+/** One objective's Adam on the backend: m and v as tensors beside the weights (TensorFlow's form, as adam.ts). */
+class DeviceAdam implements OptimizerSlots {
+  iterations = 0;
+  private slots: tf.Variable[];
+
+  constructor(
+    private readonly variables: tf.Variable[],
+    private readonly options: { learningRate: number; beta1: number; beta2: number; epsilon: number },
+  ) {
+    this.slots = variables.flatMap((v) => [
+      tf.variable(tf.zerosLike(v), false),
+      tf.variable(tf.zerosLike(v), false),
+    ]);
+  }
+
+  /** θ -= lr_t·m/(√v + ε) with lr_t = lr·√(1−β2^t)/(1−β1^t); all on the backend, nothing read back. */
+  apply(grads: tf.Tensor[]): void {
+    const { learningRate, beta1, beta2, epsilon } = this.options;
+    this.iterations += 1;
+    const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.iterations)) / (1 - beta1 ** this.iterations);
+    tf.tidy(() => {
+      this.variables.forEach((theta, i) => {
+        const [m, v] = [this.slots[2 * i], this.slots[2 * i + 1]];
+        const g = grads[i];
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        theta.assign(tf.sub(theta, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), epsilon))));
+      });
+    });
+  }
+
+  async state(): Promise<Float32Array[]> {
+    return Promise.all(this.slots.map(async (s) => (await s.data()) as Float32Array));
+  }
+
+  restore(iterations: number, arrays: Float32Array[]): void {
+    if (arrays.length !== this.slots.length)
+      throw new Error(`optimizer state holds ${arrays.length} arrays, the model needs ${this.slots.length}`);
+    this.slots.forEach((slot, i) => {
+      if (arrays[i].length !== slot.size)
+        throw new Error(`optimizer state array ${i} has ${arrays[i].length} values, expected ${slot.size}`);
+      tf.tidy(() => slot.assign(tf.tensor(arrays[i], slot.shape)));
+    });
+    this.iterations = iterations;
+  }
+
+  resetMoments(variables: ReadonlySet<tf.Variable>): void {
+    this.variables.forEach((theta, i) => {
+      if (!variables.has(theta)) return;
+      for (const slot of [this.slots[2 * i], this.slots[2 * i + 1]])
+        tf.tidy(() => slot.assign(tf.zerosLike(slot)));
+    });
+  }
+
+  dispose(): void {
+    tf.dispose(this.slots);
+  }
+}
+
+/** The last step's losses of one objective, still on the backend. */
+interface DeviceLoss {
+  total: tf.Scalar;
+  terms: Record<string, tf.Scalar>;
+  klPerDim?: tf.Tensor;
+}
+
+/**
+ * The on-device update (webgpu; on any backend in tests): the model's tfjs variables are the weights,
+ * Adam's moments are tensors beside them and the update is tensor ops, so a step uploads its batch and
+ * noise and reads nothing back. The last step's losses stay on the backend until `losses()` reads them
+ * asynchronously (the trainer asks every logEvery steps and before a checkpoint); weights and moments
+ * come back only when a checkpoint is written. The whole batch is one slice (no worker threads).
+ */
+export function deviceUpdate<S extends BatchSlice>(task: TrainTask<S>): UpdateStrategy<S> {
+  const { model } = task;
+  const adams = model.objectives.map((o) => new DeviceAdam(o.variables(), o.optimizer));
+  const names = model.objectives.map((o) => o.name);
+  let last: DeviceLoss[] = [];
+  let lastStep = 0;
+  const disposeLast = () => {
+    for (const l of last)
+      tf.dispose([l.total, ...Object.values(l.terms), ...(l.klPerDim ? [l.klPerDim] : [])]);
+    last = [];
+  };
+  return {
+    name: 'device',
+    async step(step, stepSeed, batch) {
+      disposeLast();
+      lastStep = step + 1;
+      for (const [k, objective] of model.objectives.entries()) {
+        const ctx = stepContext(step, stepSeed, batch.firstExample, batch.factors);
+        let kept: Omit<DeviceLoss, 'total'> = { terms: {} };
+        const { value, grads } = tf.variableGrads(() => {
+          const out = task.loss(k, batch, ctx);
+          kept = {
+            terms: Object.fromEntries(Object.entries(out.terms).map(([n, t]) => [n, tf.keep(t)])),
+            klPerDim: out.klPerDim && tf.keep(out.klPerDim),
+          };
+          return out.total;
+        }, objective.variables());
+        adams[k].apply(objective.variables().map((v) => grads[v.name]));
+        tf.dispose(Object.values(grads));
+        last.push({ total: value, ...kept });
+      }
+    },
+    async losses() {
+      const read: ObjectiveLoss[] = [];
+      for (const l of last) {
+        const terms: Record<string, number> = {};
+        for (const [name, t] of Object.entries(l.terms)) terms[name] = (await t.data())[0];
+        const klPerDim = l.klPerDim ? ((await l.klPerDim.data()) as Float32Array) : undefined;
+        read.push({ total: (await l.total.data())[0], terms, klPerDim });
+      }
+      assertFinite(read, names, lastStep);
+      return read;
+    },
+    optimizers: () => adams,
+    async syncModel() {},
+    loadFromModel() {},
+    changed() {},
+    resetMoments(variables) {
+      const wanted = new Set(variables);
+      for (const adam of adams) adam.resetMoments(wanted);
+    },
+    async close() {
+      disposeLast();
+      for (const adam of adams) adam.dispose();
+    },
+  };
+}
