@@ -70,7 +70,8 @@ export function initializeLstmNet(net: tfl.LayersModel, rng: Rng): void {
   initializeWeights(net, rng);
   for (const layer of net.layers) {
     if (!(layer instanceof tfl.layers.Layer) || layer.getClassName() !== 'LSTM') continue;
-    const bias = layer.weights.find((w) => w.name.endsWith('bias'));
+    // tfjs uniquifies a second model's weight names (`.../bias_1`): match the suffix too
+    const bias = layer.weights.find((w) => /\/bias(_\d+)?$/.test(w.name));
     if (bias === undefined) continue;
     const units = (bias.shape[0] as number) / 4;
     // Keras gate order is [input, forget, cell, output]

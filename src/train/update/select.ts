@@ -8,9 +8,12 @@ import type { UpdateStrategy } from './strategy.ts';
 const DEVICE_BACKENDS = new Set(['webgpu', 'webgl']);
 
 /** The strategy a run's config asks for; `auto`: device on webgpu/webgl, shared memory otherwise. */
-export function updateStrategyName(update: 'auto' | 'shared-memory' | 'device'): 'shared-memory' | 'device' {
+export function updateStrategyName(
+  update: 'auto' | 'shared-memory' | 'device',
+  backend = tf.getBackend(),
+): 'shared-memory' | 'device' {
   if (update !== 'auto') return update;
-  return DEVICE_BACKENDS.has(tf.getBackend()) ? 'device' : 'shared-memory';
+  return DEVICE_BACKENDS.has(backend) ? 'device' : 'shared-memory';
 }
 
 export async function createUpdate<S extends BatchSlice>(task: TrainTask<S>): Promise<UpdateStrategy<S>> {
