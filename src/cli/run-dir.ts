@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { completedDir, writeFileAtomic } from '../io/atomic.ts';
+import { completedDir } from '../io/atomic.ts';
 import { makeOutputDir } from '../io/out-dir.ts';
 import { readState } from '../run/checkpoint.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
