@@ -31,11 +31,21 @@ export async function useBackend(name: BackendName): Promise<void> {
   }
 }
 
+/**
+ * The backend that encodes and decodes for pictures and metrics. Those paths read results
+ * synchronously, which a device backend cannot do, so a webgpu run hands its weights (checkpoint or
+ * variables) to wasm for them: the checkpoint format is the same on every backend.
+ */
+export function inferenceBackend(name: BackendName): BackendName {
+  return name === 'webgpu' ? 'wasm' : name;
+}
+
 async function registerWebgpu(): Promise<void> {
   if (tf.findBackend('webgpu') != null) return;
   webgpuAdapter = await startWebgpuInNode();
   await import('@tensorflow/tfjs-backend-webgpu' as string);
-  registerWebgpuKernels();
+  // UNTANGLE_WEBGPU_KERNELS=stock keeps tfjs's own kernels: the baseline for profiles
+  if (process.env.UNTANGLE_WEBGPU_KERNELS !== 'stock') registerWebgpuKernels();
 }
 
 let webgpuAdapter: WebgpuAdapterInfo | undefined;

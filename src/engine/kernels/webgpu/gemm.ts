@@ -41,20 +41,28 @@ export interface GemmShape {
 }
 
 const BK = 16;
-const THREADS_SIDE = 16;
 const MAX_WORKGROUPS_PER_DIM = 65535;
 /** enough workgroups in flight to fill a large GPU; split-K aims for this many */
 const TARGET_WORKGROUPS = 512;
 
+// UNTANGLE_GEMM_SIDE overrides the threads per tile side (8 or 16), for profiling on a real GPU
+const THREADS_SIDE = Number(globalThis.process?.env?.UNTANGLE_GEMM_SIDE ?? 8);
+
+/** Tile side for a GEMM dimension: one thread per row/column for small ones, up to 4 per thread. */
 function tileFor(size: number): number {
-  return size <= 16 ? 16 : size <= 32 ? 32 : 64;
+  const side = THREADS_SIDE;
+  return size <= side ? side : size <= 2 * side ? 2 * side : 4 * side;
 }
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 function gemmProgram(spec: GemmSpec, shape: GemmShape, splits: number, outputShape: number[]): WebgpuProgram {
+  const side = THREADS_SIDE;
+  const threads = side * side;
   const bm = tileFor(shape.M);
   const bn = tileFor(shape.N);
-  const tm = bm / THREADS_SIDE;
-  const tn = bn / THREADS_SIDE;
+  const tm = bm / side;
+  const tn = bn / side;
   const tilesM = Math.ceil(shape.M / bm);
   const tilesN = Math.ceil(shape.N / bn);
   const depth = shape.batches * splits;
@@ -63,27 +71,71 @@ function gemmProgram(spec: GemmSpec, shape: GemmShape, splits: number, outputSha
       `webgpu GEMM ${spec.key}: ${shape.M}x${shape.N} in ${depth} slices exceeds the dispatch limit`,
     );
   }
-  const stageA =
-    spec.aFastest === 'm' ? 'let mm = i % BM; let kk = i / BM;' : 'let kk = i % BK; let mm = i / BK;';
-  const stageB =
-    spec.bFastest === 'n' ? 'let nn = i % BN; let kk = i / BN;' : 'let kk = i % BK; let nn = i / BK;';
+  // staging: each thread loads (tile elements / threads) values of A and of B, unrolled
+  const stage = (tile: 'A' | 'B', outer: number, fastest: 'outer' | 'k') =>
+    range((outer * BK) / threads)
+      .map((r) => {
+        const index = `tid + ${r * threads}`;
+        const [o, kk] =
+          fastest === 'outer'
+            ? [`(${index}) % ${outer}`, `(${index}) / ${outer}`]
+            : [`(${index}) / ${BK}`, `(${index}) % ${BK}`];
+        const load =
+          tile === 'A'
+            ? `if (row${r} < uniforms.M && k${r} < kEnd) { v${r} = loadA(z, row${r}, k${r}); }`
+            : `if (col${r} < uniforms.N && k${r} < kEnd) { v${r} = loadB(z, k${r}, col${r}); }`;
+        const base = tile === 'A' ? 'm0' : 'n0';
+        const name = tile === 'A' ? 'row' : 'col';
+        return `{
+            let o${r} = ${o};
+            let kk${r} = ${kk};
+            let ${name}${r} = ${base} + o${r};
+            let k${r} = k0 + kk${r};
+            var v${r} = 0.0;
+            ${load}
+            tile${tile}[kk${r}][o${r}] = v${r};
+          }`;
+      })
+      .join('\n');
+  const accDecl = range(tm)
+    .flatMap((i) => range(tn).map((j) => `var acc${i}_${j} = 0.0;`))
+    .join(' ');
+  const inner = `
+            ${range(tm)
+              .map((i) => `let a${i} = tileA[kk][ty + ${i * side}];`)
+              .join(' ')}
+            ${range(tn)
+              .map((j) => `let b${j} = tileB[kk][tx + ${j * side}];`)
+              .join(' ')}
+            ${range(tm)
+              .flatMap((i) => range(tn).map((j) => `acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`))
+              .join(' ')}`;
+  const store = range(tm)
+    .flatMap((i) =>
+      range(tn).map(
+        (j) => `{
+          let m = m0 + ty + ${i * side};
+          let n = n0 + tx + ${j * side};
+          if (m < uniforms.M && n < uniforms.N) {
+            let at = outIndex(slice, z, m, n);
+            if (at >= 0) { result[at] = finish(m, n, acc${i}_${j}); }
+          }
+        }`,
+      ),
+    )
+    .join('\n');
   return {
     variableNames: spec.variableNames,
     outputShape,
-    shaderKey: `untangleGemm_${spec.key}_${bm}_${bn}`,
+    shaderKey: `untangleGemm_${spec.key}_${bm}_${bn}_${side}`,
     dispatchLayout: { x: [], y: [0], z: [] },
     dispatch: [tilesN, tilesM, depth],
-    workgroupSize: [THREADS_SIDE, THREADS_SIDE, 1],
+    workgroupSize: [side, side, 1],
     uniforms: `M : i32, N : i32, K : i32, kChunk : i32, batches : i32, ${spec.uniforms}`,
     getUserCode: () => `
-      const BM = ${bm};
-      const BN = ${bn};
       const BK = ${BK};
-      const TM = ${tm};
-      const TN = ${tn};
-      const SIDE = ${THREADS_SIDE};
-      var<workgroup> tileA : array<array<f32, BM>, BK>;
-      var<workgroup> tileB : array<array<f32, BN>, BK>;
+      var<workgroup> tileA : array<array<f32, ${bm}>, ${BK}>;
+      var<workgroup> tileB : array<array<f32, ${bn}>, ${BK}>;
       ${spec.loadA}
       ${spec.loadB}
       ${spec.finish ?? 'fn finish(m : i32, n : i32, acc : f32) -> f32 { return acc; }'}
@@ -91,56 +143,26 @@ function gemmProgram(spec: GemmSpec, shape: GemmShape, splits: number, outputSha
       fn main() {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
-        let tid = ty * SIDE + tx;
-        let m0 = i32(workgroupId.y) * BM;
-        let n0 = i32(workgroupId.x) * BN;
+        let tid = ty * ${side} + tx;
+        let m0 = i32(workgroupId.y) * ${bm};
+        let n0 = i32(workgroupId.x) * ${bn};
         let slice = i32(workgroupId.z);
         let z = slice % uniforms.batches;
         let kBegin = (slice / uniforms.batches) * uniforms.kChunk;
         let kEnd = min(kBegin + uniforms.kChunk, uniforms.K);
-        var acc : array<array<f32, TN>, TM>;
+        ${accDecl}
         // the step count depends on uniforms only, so the barriers below sit in uniform control flow
         let steps = (uniforms.kChunk + BK - 1) / BK;
         for (var step = 0; step < steps; step = step + 1) {
           let k0 = kBegin + step * BK;
-          for (var i = tid; i < BM * BK; i = i + SIDE * SIDE) {
-            ${stageA}
-            let m = m0 + mm;
-            let k = k0 + kk;
-            var v = 0.0;
-            if (m < uniforms.M && k < kEnd) { v = loadA(z, m, k); }
-            tileA[kk][mm] = v;
-          }
-          for (var i = tid; i < BN * BK; i = i + SIDE * SIDE) {
-            ${stageB}
-            let n = n0 + nn;
-            let k = k0 + kk;
-            var v = 0.0;
-            if (n < uniforms.N && k < kEnd) { v = loadB(z, k, n); }
-            tileB[kk][nn] = v;
-          }
+          ${stage('A', bm, spec.aFastest === 'm' ? 'outer' : 'k')}
+          ${stage('B', bn, spec.bFastest === 'n' ? 'outer' : 'k')}
           workgroupBarrier();
-          for (var kk = 0; kk < BK; kk = kk + 1) {
-            var a : array<f32, TM>;
-            var b : array<f32, TN>;
-            for (var i = 0; i < TM; i = i + 1) { a[i] = tileA[kk][ty + i * SIDE]; }
-            for (var j = 0; j < TN; j = j + 1) { b[j] = tileB[kk][tx + j * SIDE]; }
-            for (var i = 0; i < TM; i = i + 1) {
-              for (var j = 0; j < TN; j = j + 1) { acc[i][j] = fma(a[i], b[j], acc[i][j]); }
-            }
+          for (var kk = 0; kk < BK; kk = kk + 1) {${inner}
           }
           workgroupBarrier();
         }
-        for (var i = 0; i < TM; i = i + 1) {
-          let m = m0 + ty + i * SIDE;
-          for (var j = 0; j < TN; j = j + 1) {
-            let n = n0 + tx + j * SIDE;
-            if (m < uniforms.M && n < uniforms.N) {
-              let at = outIndex(slice, z, m, n);
-              if (at >= 0) { result[at] = finish(m, n, acc[i][j]); }
-            }
-          }
-        }
+        ${store}
       }
     `,
   };
