@@ -197,4 +197,71 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
       });
     }
   });
+
+  it('elementwise ops of a training step (bias adds, ReLU and its gradient, the Bernoulli loss) agree with cpu', async () => {
+    const run = () => {
+      const rng = new Rng(13);
+      const values = randomArray(rng, 4 * 5 * 6 * 3).map((v, i) => (i % 7 === 0 ? 30 * v : v));
+      values.set([0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-30, -200, 90]);
+      const x = tf.tensor4d(values, [4, 5, 6, 3]);
+      const y = tf.tensor4d(randomArray(rng, 4 * 5 * 6 * 3), [4, 5, 6, 3]);
+      const bias = tf.tensor1d(randomArray(rng, 3));
+      const bias4 = tf.tensor4d(randomArray(rng, 6 * 3), [1, 1, 6, 3]);
+      const column = tf.tensor4d(randomArray(rng, 4), [4, 1, 1, 1]);
+      const outs = tf.tidy(() => [
+        tf.add(x, y),
+        tf.add(x, bias),
+        tf.add(bias4, x),
+        tf.sub(x, bias),
+        tf.sub(bias, x),
+        tf.mul(x, y),
+        tf.mul(tf.scalar(1.5), x),
+        tf.mul(x, column),
+        tf.relu(x),
+        tf.step(x, 0.3),
+        tf.neg(x),
+        tf.abs(x),
+        tf.softplus(x),
+        tf.clone(x),
+        tf.cast(x, 'float32'),
+        tf.cast(x, 'int32'),
+      ]);
+      // the Bernoulli reconstruction of gaussian-vae.ts and its gradients, on finite logits
+      const logits = tf.tensor4d(
+        randomArray(rng, 4 * 5 * 6 * 3).map((v) => 8 * v),
+        [4, 5, 6, 3],
+      );
+      const target = tf.tensor4d(rng.fillUniform(new Float32Array(4 * 5 * 6 * 3), 0, 1), [4, 5, 6, 3]);
+      const loss = (l: tf.Tensor, b: tf.Tensor) => {
+        const h = tf.relu(tf.add(l, b));
+        return tf.sum(tf.add(tf.sub(tf.relu(h), tf.mul(h, target)), tf.softplus(tf.neg(tf.abs(h)))));
+      };
+      const grads = tf.grads(loss)([logits, bias]);
+      const total = tf.tidy(() => loss(logits, bias));
+      const results = [...outs, ...grads, total].map((t) => Float32Array.from(t.dataSync()));
+      tf.dispose([x, y, bias, bias4, column, logits, target, total, ...outs, ...grads]);
+      return results;
+    };
+    await useBackend('cpu');
+    const want = run();
+    await useBackend('wasm');
+    for (const native of engines) {
+      preferNativeKernels(native);
+      const before = tf.memory();
+      run().forEach((got, i) => {
+        got.forEach((v, j) => {
+          if (Number.isNaN(want[i][j]))
+            assert.ok(Number.isNaN(v), `${engineName(native)} op ${i} [${j}]: NaN expected, got ${v}`);
+        });
+        const finite = (a: Float32Array) => a.map((v, j) => (Number.isFinite(want[i][j]) ? v : 0));
+        const inf = (a: Float32Array) => a.filter((v) => !Number.isNaN(v) && !Number.isFinite(v));
+        assert.deepEqual(inf(got), inf(want[i]), `${engineName(native)} op ${i}: infinities`);
+        const err = relativeError(finite(got), finite(want[i]));
+        assert.ok(err <= 1e-5, `${engineName(native)} op ${i}: relative error ${err.toExponential(2)}`);
+      });
+      const after = tf.memory();
+      assert.equal(after.numTensors, before.numTensors, 'no tensors leak');
+      assert.equal(after.numBytes, before.numBytes, 'shared (zero-copy) identities free their memory');
+    }
+  });
 });

@@ -107,43 +107,33 @@ static napi_value js_conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* conv2dFilterGrad(x, dy, dw, geometry) */
-static napi_value js_conv2d_filter_grad(napi_env env, napi_callback_info info) {
+/*
+ * conv2dFilterGrad(x, dy, dw, geometry): dw from x [n,h,w,ci] and dy [n,oh,ow,co];
+ * conv2dInputGrad(dy, w, dx, geometry): dx from dy [n,oh,ow,co] and w [kh,kw,ci,co].
+ */
+static napi_value conv_grad(napi_env env, napi_callback_info info, int filter) {
   napi_value argv[4];
-  float *x, *dy, *dw;
-  size_t nx, ndy, ndw;
+  float *in[2], *out;
+  size_t nin[2], nout;
   conv_geometry g;
   REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
-  REQUIRE(get_args(env, info, 4, argv), "conv2dFilterGrad takes 4 arguments");
-  REQUIRE(float_array(env, argv[0], &x, &nx, 0) && float_array(env, argv[1], &dy, &ndy, 0) &&
-              float_array(env, argv[2], &dw, &ndw, 0),
-          "conv2dFilterGrad expects Float32Arrays");
-  REQUIRE(geometry_arg(env, argv[3], &g), "conv2dFilterGrad: bad geometry");
-  REQUIRE(nx == image_size(g.n, g.h, g.w, g.ci) && ndy == image_size(g.n, g.oh, g.ow, g.co) &&
-              ndw == image_size(g.kh, g.kw, g.ci, g.co),
-          "conv2dFilterGrad: array sizes do not match the geometry");
-  REQUIRE(ut_conv2d_filter_grad(&g, x, dy, dw) == 0, "conv2dFilterGrad: out of memory");
+  REQUIRE(get_args(env, info, 4, argv), "conv gradients take 4 arguments");
+  REQUIRE(float_array(env, argv[0], &in[0], &nin[0], 0) && float_array(env, argv[1], &in[1], &nin[1], 0) &&
+              float_array(env, argv[2], &out, &nout, 0),
+          "conv gradients expect Float32Arrays");
+  REQUIRE(geometry_arg(env, argv[3], &g), "conv gradient: bad geometry");
+  const size_t image = image_size(g.n, g.h, g.w, g.ci), grad = image_size(g.n, g.oh, g.ow, g.co);
+  const size_t weights = image_size(g.kh, g.kw, g.ci, g.co);
+  const size_t want[3] = {filter ? image : grad, filter ? grad : weights, filter ? weights : image};
+  REQUIRE(nin[0] == want[0] && nin[1] == want[1] && nout == want[2],
+          "conv gradient: array sizes do not match the geometry");
+  const int failed = filter ? ut_conv2d_filter_grad(&g, in[0], in[1], out) : ut_conv2d_input_grad(&g, in[0], in[1], out);
+  REQUIRE(failed == 0, "conv gradient: out of memory");
   return NULL;
 }
 
-/* conv2dInputGrad(dy, w, dx, geometry) */
-static napi_value js_conv2d_input_grad(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  float *dy, *w, *dx;
-  size_t ndy, nw, ndx;
-  conv_geometry g;
-  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
-  REQUIRE(get_args(env, info, 4, argv), "conv2dInputGrad takes 4 arguments");
-  REQUIRE(float_array(env, argv[0], &dy, &ndy, 0) && float_array(env, argv[1], &w, &nw, 0) &&
-              float_array(env, argv[2], &dx, &ndx, 0),
-          "conv2dInputGrad expects Float32Arrays");
-  REQUIRE(geometry_arg(env, argv[3], &g), "conv2dInputGrad: bad geometry");
-  REQUIRE(ndy == image_size(g.n, g.oh, g.ow, g.co) && nw == image_size(g.kh, g.kw, g.ci, g.co) &&
-              ndx == image_size(g.n, g.h, g.w, g.ci),
-          "conv2dInputGrad: array sizes do not match the geometry");
-  REQUIRE(ut_conv2d_input_grad(&g, dy, w, dx) == 0, "conv2dInputGrad: out of memory");
-  return NULL;
-}
+static napi_value js_conv2d_filter_grad(napi_env env, napi_callback_info info) { return conv_grad(env, info, 1); }
+static napi_value js_conv2d_input_grad(napi_env env, napi_callback_info info) { return conv_grad(env, info, 0); }
 
 /* matmul(a, b, c, batch, m, n, k, transposeA, transposeB, broadcastA, broadcastB): c[i] = a[i] b[i] */
 static napi_value js_matmul(napi_env env, napi_callback_info info) {
@@ -194,6 +184,41 @@ static napi_value sum_common(napi_env env, napi_callback_info info, int leading)
 static napi_value js_sum_leading(napi_env env, napi_callback_info info) { return sum_common(env, info, 1); }
 static napi_value js_sum_trailing(napi_env env, napi_callback_info info) { return sum_common(env, info, 0); }
 
+/* binary(op, a, b, out): out = a op b, b the same size as a or repeated along a's leading axes */
+static napi_value js_binary(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  float *a, *b, *out;
+  size_t na, nb, nout;
+  int64_t op;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 4, argv), "binary takes 4 arguments");
+  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_ADD && op <= UT_MUL, "binary: unknown operation");
+  REQUIRE(float_array(env, argv[1], &a, &na, 0) && float_array(env, argv[2], &b, &nb, 0) &&
+              float_array(env, argv[3], &out, &nout, 0),
+          "binary expects Float32Arrays");
+  REQUIRE(nb > 0 && na % nb == 0 && nout == na, "binary: array sizes do not match");
+  ut_binary((int)op, a, b, out, (ptrdiff_t)na, (ptrdiff_t)nb);
+  return NULL;
+}
+
+/* unary(op, x, out, alpha): out = f(x) */
+static napi_value js_unary(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  float *x, *out;
+  size_t nx, nout;
+  int64_t op;
+  double alpha;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 4, argv), "unary takes 4 arguments");
+  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_RELU && op <= UT_SOFTPLUS, "unary: unknown operation");
+  REQUIRE(float_array(env, argv[1], &x, &nx, 0) && float_array(env, argv[2], &out, &nout, 0),
+          "unary expects Float32Arrays");
+  REQUIRE(napi_get_value_double(env, argv[3], &alpha) == napi_ok, "unary: alpha must be a number");
+  REQUIRE(nout == nx, "unary: array sizes do not match");
+  ut_unary((int)op, x, out, (ptrdiff_t)nx, (float)alpha);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor functions[] = {
       {"avx2", NULL, js_avx2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -203,6 +228,8 @@ NAPI_MODULE_INIT() {
       {"matmul", NULL, js_matmul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumLeading", NULL, js_sum_leading, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumTrailing", NULL, js_sum_trailing, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"binary", NULL, js_binary, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unary", NULL, js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok)
     return NULL;

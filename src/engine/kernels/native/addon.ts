@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c). */
+/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c). */
 export interface NativeAddon {
   avx2(): boolean;
   conv2d(
@@ -30,6 +30,10 @@ export interface NativeAddon {
   ): void;
   sumLeading(x: Float32Array, out: Float32Array, reduced: number, kept: number): void;
   sumTrailing(x: Float32Array, out: Float32Array, kept: number, reduced: number): void;
+  /** out = a op b (op: index in elementwise.ts' BINARY_OPS); b as long as a, or repeated along its leading axes */
+  binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** out = f(x) (op: index in UNARY_OPS); alpha is Step's value where x <= 0 */
+  unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
 }
 
 /** The shipped build: linux-x64 only, made by `npm run build:native`. */

@@ -1,5 +1,5 @@
 /**
- * `npm run build:native`: compiles the addon from addon.c, gemm.c and conv.c with gcc, no network and no
+ * `npm run build:native`: compiles the addon from addon.c and the kernel sources (KERNEL_SOURCES) with gcc, no network and no
  * node-gyp (the N-API headers come from the node-api-headers package). The kernels get AVX2 and FMA; the
  * N-API glue is built for plain x86-64 so that loading it is safe on any CPU.
  * Usage: tsx src/engine/kernels/native/build.ts [OUT] (default: the shipped prebuilt/ file).
@@ -24,6 +24,8 @@ const KERNEL_FLAGS = [
   '-Wextra',
   '-Werror',
 ];
+/** The AVX2/FMA sources (addon.c, the N-API glue, is built apart). */
+const KERNEL_SOURCES = ['gemm', 'conv', 'elementwise'];
 const GLUE_FLAGS = ['-O2', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
 
 function headerDir(): string {
@@ -44,8 +46,8 @@ export function buildNative(out: string = PREBUILT_ADDON, compiler = 'gcc'): str
   try {
     // Relative source names and -fno-ident keep the binary free of paths and compiler banners.
     const run = (args: string[]) => execFileSync(compiler, args, { cwd: sourceDir, stdio: 'inherit' });
-    run([...KERNEL_FLAGS, '-c', 'gemm.c', '-o', join(work, 'gemm.o')]);
-    run([...KERNEL_FLAGS, '-c', 'conv.c', '-o', join(work, 'conv.o')]);
+    for (const name of KERNEL_SOURCES)
+      run([...KERNEL_FLAGS, '-c', `${name}.c`, '-o', join(work, `${name}.o`)]);
     run([...GLUE_FLAGS, '-I', headerDir(), '-c', 'addon.c', '-o', join(work, 'addon.o')]);
     const linked = join(work, 'untangle.node');
     run([
@@ -54,7 +56,7 @@ export function buildNative(out: string = PREBUILT_ADDON, compiler = 'gcc'): str
       '-pthread',
       '-o',
       linked,
-      ...['addon.o', 'gemm.o', 'conv.o'].map((f) => join(work, f)),
+      ...['addon', ...KERNEL_SOURCES].map((f) => join(work, `${f}.o`)),
     ]);
     const target = resolve(out);
     execFileSync('cp', [linked, `${target}.tmp`]);

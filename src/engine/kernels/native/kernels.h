@@ -30,4 +30,14 @@ void ut_sum_leading(const float *x, ptrdiff_t reduced, ptrdiff_t kept, float *ou
 /* out[j] = sum_i x[j*reduced + i] (trailing axes), accumulated in float64. */
 void ut_sum_trailing(const float *x, ptrdiff_t kept, ptrdiff_t reduced, float *out);
 
+/* Operation codes of ut_binary and ut_unary (the order of addon.ts' BINARY_OPS and UNARY_OPS). */
+enum { UT_ADD, UT_SUB, UT_MUL };
+enum { UT_RELU, UT_STEP, UT_NEG, UT_ABS, UT_SOFTPLUS };
+
+/* out[i] = a[i] op b[i % period] for i < n (period divides n: same shape, or b a trailing bias). */
+void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, ptrdiff_t period);
+
+/* out[i] = f(x[i]); alpha: Step's value where x <= 0. */
+void ut_unary(int op, const float *x, float *out, ptrdiff_t n, float alpha);
+
 #endif

@@ -1,5 +1,6 @@
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { nativeAddon } from '../native/addon.ts';
+import { BINARY_OPS, nativeBinaryConfig, nativeUnaryConfig, UNARY_OPS } from '../native/elementwise.ts';
 import {
   nativeBatchMatMulConfig,
   nativeConv2DBackpropFilterConfig,
@@ -10,6 +11,7 @@ import {
 import { batchMatMulConfig } from './BatchMatMul.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
+import { castConfig, identityConfig } from './Identity.ts';
 import { sumConfig } from './Sum.ts';
 
 /** Which kernels run the wasm backend's convolutions, matmuls and sums. */
@@ -19,7 +21,8 @@ let current: CpuEngine | undefined;
 let nativeWanted = true;
 const stock = new Map<string, KernelConfig>();
 /** stock kernels we wrap (the native ones fall back to them) */
-const WRAPPED = ['Conv2D', 'FusedConv2D', 'BatchMatMul', 'Sum'];
+const ELEMENTWISE = [...BINARY_OPS, ...UNARY_OPS];
+const WRAPPED = ['Conv2D', 'FusedConv2D', 'BatchMatMul', 'Sum', 'Cast', ...ELEMENTWISE];
 
 /**
  * Installs Untangle's kernels in place of missing or slow stock wasm ones: the native AVX2/FMA addon's
@@ -48,6 +51,8 @@ export function registerWasmKernels(): CpuEngine {
         nativeConv2DBackpropInputConfig(addon, conv2DBackpropInputConfig),
         nativeBatchMatMulConfig(addon, batchMatMulConfig(original('BatchMatMul'))),
         sumConfig(original('Sum'), addon),
+        ...BINARY_OPS.map((name) => nativeBinaryConfig(addon, name, original(name))),
+        ...UNARY_OPS.map((name) => nativeUnaryConfig(addon, name, original(name))),
       ]
     : [
         original('Conv2D'),
@@ -56,7 +61,9 @@ export function registerWasmKernels(): CpuEngine {
         conv2DBackpropInputConfig,
         batchMatMulConfig(original('BatchMatMul')),
         sumConfig(original('Sum')),
+        ...ELEMENTWISE.map(original),
       ];
+  configs.push(identityConfig, castConfig(original('Cast')));
   for (const config of configs) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
