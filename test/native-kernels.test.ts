@@ -60,7 +60,15 @@ function kernelOutputs(a: NativeAddon): Float32Array[] {
   a.conv2dInputGrad(dy, w, dx, g);
   a.matmul(x.subarray(0, 2 * 9 * 7), w.subarray(0, 7 * 6), c, 2, 9, 6, 7, 0, 0, 0, 1);
   a.sumLeading(x.subarray(0, 35), s, 7, 5);
-  return [y, dw, dx, c, s];
+  const sum = new Float32Array(dy.length);
+  a.binary(0, dy, bias, sum);
+  const soft = new Float32Array(x.length);
+  a.unary(4, x, soft, 0);
+  const mean = new Float32Array(dy.length);
+  a.weightedSum([dy, y], Float64Array.of(0.25, 0.75), mean);
+  const [theta, m, v] = [x, dx, dx].map((t) => t.subarray(0, dy.length).map(Math.abs));
+  a.adam(theta, dy, m, v, Float64Array.of(1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001));
+  return [y, dw, dx, c, s, sum, soft, mean, theta, m, v];
 }
 
 describe('the native addon', () => {
@@ -138,6 +146,51 @@ describe('the native addon', () => {
     ] as const) {
       assert.ok(relativeError(got, want) <= 1e-5, `${name}: ${relativeError(got, want)}`);
     }
+  });
+
+  it('averages gradients and takes Adam steps bit for bit as the float64 loops of gradients.ts and adam.ts', {
+    skip: skipNative,
+  }, () => {
+    const rng = new Rng(21);
+    const n = 1003;
+    const parts = [0, 1, 2].map(() => rng.fillNormal(new Float32Array(n)));
+    const weights = Float64Array.of(10 / 27, 9 / 27, 8 / 27);
+    const got = new Float32Array(n).fill(7);
+    addon!.weightedSum(parts, weights, got);
+    const want = new Float32Array(n);
+    parts.forEach((p, j) => {
+      for (let i = 0; i < n; i++) want[i] += weights[j] * p[i];
+    });
+    assert.ok(Buffer.from(got.buffer).equals(Buffer.from(want.buffer)), 'weighted sum differs');
+    // three Adam steps on TensorFlow's form, with an independent float64 loop beside it
+    const theta = rng.fillNormal(new Float32Array(n));
+    const [m, v] = [new Float32Array(n), new Float32Array(n)];
+    const [theta2, m2, v2] = [Float32Array.from(theta), new Float32Array(n), new Float32Array(n)];
+    const [lr, b1, b2, eps] = [1e-3, 0.9, 0.999, 1e-8];
+    for (let t = 1; t <= 3; t++) {
+      const g = parts[t - 1];
+      const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      addon!.adam(theta, g, m, v, Float64Array.of(lrT, b1, b2, eps, 1 - b1, 1 - b2));
+      for (let i = 0; i < n; i++) {
+        const mi = b1 * m2[i] + (1 - b1) * g[i];
+        const vi = b2 * v2[i] + (1 - b2) * g[i] * g[i];
+        m2[i] = mi;
+        v2[i] = vi;
+        theta2[i] -= (lrT * mi) / (Math.sqrt(vi) + eps);
+      }
+    }
+    for (const [a, b, name] of [
+      [theta, theta2, 'weights'],
+      [m, m2, 'first moments'],
+      [v, v2, 'second moments'],
+    ] as const) {
+      assert.ok(Buffer.from(a.buffer).equals(Buffer.from(b.buffer)), `Adam ${name} differ`);
+    }
+    assert.throws(() => addon!.weightedSum([parts[0]], weights, got), /one per part/);
+    assert.throws(
+      () => addon!.adam(theta, parts[0].subarray(1), m, v, Float64Array.of(1, 1, 1, 1, 1, 1)),
+      /do not match/,
+    );
   });
 
   it('refuses arrays that do not fit the geometry instead of writing past them', { skip: skipNative }, () => {

@@ -1,10 +1,12 @@
+import { nativeAddon } from '../engine/kernels/native/addon.ts';
 import type { AdamOptions } from '../models/model.ts';
 
 /**
  * Adam (Kingma & Ba 2015) in TensorFlow's form, as disentanglement_lib trains:
  * lr_t = lr·sqrt(1-β2^t)/(1-β1^t); θ -= lr_t·m/(sqrt(v)+ε). It runs on plain arrays (the parameter
  * store), arithmetic in float64 and storage in float32, so its whole state (m, v, t) is plain data a
- * checkpoint restores bit-exactly, and an update costs one pass over the weights.
+ * checkpoint restores bit-exactly, and an update costs one pass over the weights. Where the native addon
+ * loads, the same arithmetic runs in C (optimizer.c), bit for bit.
  */
 export class Adam {
   private step = 0;
@@ -30,6 +32,14 @@ export class Adam {
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
     const a1 = 1 - beta1;
     const a2 = 1 - beta2;
+    const addon = nativeAddon();
+    if (addon) {
+      const constants = Float64Array.of(lrT, beta1, beta2, epsilon, a1, a2);
+      params.forEach((theta, k) => {
+        addon.adam(theta, grads[k], this.m[k], this.v[k], constants);
+      });
+      return;
+    }
     for (let k = 0; k < params.length; k++) {
       const theta = params[k];
       const g = grads[k];

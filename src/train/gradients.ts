@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeAddon } from '../engine/kernels/native/addon.ts';
 import { stepContext } from './step-noise.ts';
 import type { BatchSlice, TaskReplica } from './task.ts';
 
@@ -46,15 +47,25 @@ export function shardGradients<S extends BatchSlice>(
   return result;
 }
 
-/** The batch-mean of shard results, weighted by shard size (each shard's loss is a mean over its examples). */
-export function combineShards(shards: ShardResult[]): ShardResult {
+/**
+ * The batch-mean of shard results, weighted by shard size (each shard's loss is a mean over its examples).
+ * `into`, when given, receives the mean gradients (one array per variable, reused from step to step).
+ */
+export function combineShards(shards: ShardResult[], into?: Float32Array[]): ShardResult {
   if (shards.length === 1) return shards[0];
   const size = shards.reduce((n, s) => n + s.size, 0);
   const weights = shards.map((s) => s.size / size);
   const mean = (pick: (s: ShardResult) => number) =>
     shards.reduce((acc, s, j) => acc + weights[j] * pick(s), 0);
-  const meanArray = (arrays: Float32Array[]) => {
-    const out = new Float32Array(arrays[0].length);
+  const addon = nativeAddon();
+  const meanArray = (arrays: Float32Array[], target?: Float32Array) => {
+    const out = target ?? new Float32Array(arrays[0].length);
+    // the same float64-then-float32 arithmetic in C where the addon loads
+    if (addon && arrays.length <= 64) {
+      addon.weightedSum(arrays, Float64Array.from(weights), out);
+      return out;
+    }
+    out.fill(0);
     for (let j = 0; j < arrays.length; j++) {
       const a = arrays[j];
       const w = weights[j];
@@ -67,6 +78,11 @@ export function combineShards(shards: ShardResult[]): ShardResult {
     total: mean((s) => s.total),
     terms: Object.fromEntries(Object.keys(shards[0].terms).map((name) => [name, mean((s) => s.terms[name])])),
     klPerDim: shards[0].klPerDim && meanArray(shards.map((s) => s.klPerDim!)),
-    grads: shards[0].grads.map((_, i) => meanArray(shards.map((s) => s.grads[i]))),
+    grads: shards[0].grads.map((_, i) =>
+      meanArray(
+        shards.map((s) => s.grads[i]),
+        into?.[i],
+      ),
+    ),
   };
 }

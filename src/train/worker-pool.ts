@@ -12,7 +12,7 @@ import type { BatchSlice, TrainTask } from './task.ts';
  * the loss terms.
  */
 export interface GradientWorkers<S extends BatchSlice = BatchSlice> {
-  /** objective k's batch-mean gradients over all threads */
+  /** objective k's batch-mean gradients over all threads (its arrays are rewritten by the next call for k) */
   gradients(k: number, step: number, stepSeed: number, batch: S): Promise<ShardResult>;
   close(): Promise<void>;
 }
@@ -46,6 +46,8 @@ export async function startWorkers<S extends BatchSlice>(
   });
   await Promise.all(replicas.map((r) => nextMessage(r.worker)));
   const indices = task.model.objectives.map((o) => store.indicesOf(o.variables()));
+  // each objective's mean gradients, written in place every step (a fresh 3 MB array costs more than the sum)
+  const means = indices.map((list) => list.map((k) => new Float32Array(store.sizes[k])));
   return {
     async gradients(objective, step, stepSeed, batch) {
       const slices = task.split(batch, threads);
@@ -58,7 +60,7 @@ export async function startWorkers<S extends BatchSlice>(
         return { ...summary, grads: views };
       });
       const own = shardGradients(task, objective, step, stepSeed, slices[0]);
-      return combineShards([own, ...(await Promise.all(pending))]);
+      return combineShards([own, ...(await Promise.all(pending))], means[objective]);
     },
     async close() {
       await Promise.all(replicas.map((r) => r.worker.terminate()));

@@ -31,8 +31,9 @@ static int cpu_ok(void) {
     }                                                                          \
   } while (0)
 
-/* A Float32Array argument's data and length; NULL data for `null` when allowed. */
-static int float_array(napi_env env, napi_value value, float **data, size_t *length, int nullable) {
+/* A typed array argument of the given kind: its data and length; NULL data for `null` when allowed. */
+static int typed_array(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length,
+                       int nullable) {
   napi_valuetype type;
   if (napi_typeof(env, value, &type) != napi_ok) return 0;
   if (nullable && (type == napi_null || type == napi_undefined)) {
@@ -43,11 +44,12 @@ static int float_array(napi_env env, napi_value value, float **data, size_t *len
   bool is_typed;
   if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
   napi_typedarray_type kind;
-  void *ptr;
-  if (napi_get_typedarray_info(env, value, &kind, length, &ptr, NULL, NULL) != napi_ok) return 0;
-  if (kind != napi_float32_array) return 0;
-  *data = ptr;
-  return 1;
+  if (napi_get_typedarray_info(env, value, &kind, length, data, NULL, NULL) != napi_ok) return 0;
+  return kind == want;
+}
+
+static int float_array(napi_env env, napi_value value, float **data, size_t *length, int nullable) {
+  return typed_array(env, value, napi_float32_array, (void **)data, length, nullable);
 }
 
 static int get_args(napi_env env, napi_callback_info info, size_t expected, napi_value *argv) {
@@ -62,14 +64,9 @@ static int int_arg(napi_env env, napi_value value, int64_t *out) {
 
 /* conv_geometry from an Int32Array of its 13 fields, each checked to be sane. */
 static int geometry_arg(napi_env env, napi_value value, conv_geometry *g) {
-  napi_typedarray_type kind;
+  int32_t *f;
   size_t length;
-  void *ptr;
-  bool is_typed;
-  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) return 0;
-  if (napi_get_typedarray_info(env, value, &kind, &length, &ptr, NULL, NULL) != napi_ok) return 0;
-  if (kind != napi_int32_array || length != 13) return 0;
-  const int32_t *f = ptr;
+  if (!typed_array(env, value, napi_int32_array, (void **)&f, &length, 0) || length != 13) return 0;
   *g = (conv_geometry){f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12]};
   for (int i = 0; i < 11; i++)
     if (f[i] < 0) return 0;
@@ -219,6 +216,53 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* weightedSum(parts: Float32Array[], weights: Float64Array, out): out = sum_j weights[j] * parts[j] */
+static napi_value js_weighted_sum(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  enum { MAX_PARTS = 64 };
+  const float *parts[MAX_PARTS];
+  double *weights;
+  float *out;
+  size_t nw, nout;
+  uint32_t count;
+  bool is_array;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 3, argv), "weightedSum takes 3 arguments");
+  REQUIRE(napi_is_array(env, argv[0], &is_array) == napi_ok && is_array &&
+              napi_get_array_length(env, argv[0], &count) == napi_ok && count >= 1 && count <= MAX_PARTS,
+          "weightedSum: parts must be an array of 1 to 64 Float32Arrays");
+  REQUIRE(typed_array(env, argv[1], napi_float64_array, (void **)&weights, &nw, 0) && nw == count &&
+              float_array(env, argv[2], &out, &nout, 0),
+          "weightedSum expects a Float64Array of weights, one per part, and a Float32Array out");
+  for (uint32_t j = 0; j < count; j++) {
+    napi_value part;
+    float *data;
+    size_t n;
+    REQUIRE(napi_get_element(env, argv[0], j, &part) == napi_ok && float_array(env, part, &data, &n, 0) &&
+                n == nout,
+            "weightedSum: every part must be a Float32Array as long as out");
+    parts[j] = data;
+  }
+  ut_weighted_sum(parts, weights, (int)count, out, (ptrdiff_t)nout);
+  return NULL;
+}
+
+/* adam(theta, g, m, v, constants: Float64Array [lr_t, beta1, beta2, epsilon, 1 - beta1, 1 - beta2]) */
+static napi_value js_adam(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  float *a[4];
+  size_t n[4], nc;
+  double *c;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 5, argv), "adam takes 5 arguments");
+  for (int i = 0; i < 4; i++) REQUIRE(float_array(env, argv[i], &a[i], &n[i], 0), "adam expects Float32Arrays");
+  REQUIRE(typed_array(env, argv[4], napi_float64_array, (void **)&c, &nc, 0) && nc == 6,
+          "adam: constants must be a Float64Array of 6");
+  REQUIRE(n[1] == n[0] && n[2] == n[0] && n[3] == n[0], "adam: array sizes do not match");
+  ut_adam(a[0], a[1], a[2], a[3], (ptrdiff_t)n[0], c);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor functions[] = {
       {"avx2", NULL, js_avx2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -230,6 +274,8 @@ NAPI_MODULE_INIT() {
       {"sumTrailing", NULL, js_sum_trailing, NULL, NULL, NULL, napi_enumerable, NULL},
       {"binary", NULL, js_binary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"weightedSum", NULL, js_weighted_sum, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok)
     return NULL;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c). */
+/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c, optimizer.c). */
 export interface NativeAddon {
   avx2(): boolean;
   conv2d(
@@ -34,6 +34,10 @@ export interface NativeAddon {
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
   /** out = f(x) (op: index in UNARY_OPS); alpha is Step's value where x <= 0 */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** out = Σ weights[j]·parts[j], each term added in float64 (combineShards' arithmetic) */
+  weightedSum(parts: Float32Array[], weights: Float64Array, out: Float32Array): void;
+  /** one Adam step in place, adam.ts' arithmetic; constants [lr_t, β1, β2, ε, 1-β1, 1-β2] */
+  adam(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, constants: Float64Array): void;
 }
 
 /** The shipped build: linux-x64 only, made by `npm run build:native`. */

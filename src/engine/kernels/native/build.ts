@@ -20,12 +20,16 @@ const KERNEL_FLAGS = [
   '-fPIC',
   '-pthread',
   '-fno-ident',
+  // no a*b+c contracted into FMA behind our back: optimizer.c must round as adam.ts does
+  '-ffp-contract=off',
+  // sqrt without errno, so it vectorizes (the results are the same)
+  '-fno-math-errno',
   '-Wall',
   '-Wextra',
   '-Werror',
 ];
 /** The AVX2/FMA sources (addon.c, the N-API glue, is built apart). */
-const KERNEL_SOURCES = ['gemm', 'conv', 'elementwise'];
+const KERNEL_SOURCES = ['gemm', 'conv', 'elementwise', 'optimizer'];
 const GLUE_FLAGS = ['-O2', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
 
 function headerDir(): string {

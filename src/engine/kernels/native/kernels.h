@@ -40,4 +40,10 @@ void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, 
 /* out[i] = f(x[i]); alpha: Step's value where x <= 0. */
 void ut_unary(int op, const float *x, float *out, ptrdiff_t n, float alpha);
 
+/* out[i] = sum_j weights[j] * parts[j][i], each term added in float64 and rounded to float32 in turn. */
+void ut_weighted_sum(const float *const *parts, const double *weights, int count, float *out, ptrdiff_t n);
+
+/* One Adam step in place (adam.ts' arithmetic); c = {lr_t, beta1, beta2, epsilon, 1 - beta1, 1 - beta2}. */
+void ut_adam(float *theta, const float *g, float *m, float *v, ptrdiff_t n, const double *c);
+
 #endif
