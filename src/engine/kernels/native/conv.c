@@ -18,23 +18,32 @@ static int chunk_rows(int taps, int total) {
   return rows < total ? rows : total;
 }
 
+/* Output position m (of n*oh*ow): its image and the input pixel at its patch's top-left corner. */
+typedef struct {
+  long n;
+  int iy0, ix0;
+} patch;
+
+static patch patch_at(const conv_geometry *g, long m) {
+  const long plane = (long)g->oh * g->ow;
+  const int oy = (int)((m % plane) / g->ow), ox = (int)(m % g->ow);
+  return (patch){m / plane, oy * g->sh - g->pad_top, ox * g->sw - g->pad_left};
+}
+
 /* col[r][ky][kx][c] = x[n, oy*sh+ky-pt, ox*sw+kx-pl, c] (0 outside) for output positions m0 .. m0+rows. */
 static void im2col(const conv_geometry *g, const float *x, long m0, int rows, float *col) {
   const int ci = g->ci, kw = g->kw, run = kw * ci;
-  const long plane = (long)g->oh * g->ow;
   for (int r = 0; r < rows; r++) {
-    const long m = m0 + r;
-    const long n = m / plane;
-    const int oy = (int)((m % plane) / g->ow), ox = (int)(m % g->ow);
-    const int ix0 = ox * g->sw - g->pad_left;
+    const patch p = patch_at(g, m0 + r);
+    const int ix0 = p.ix0;
     const int inside = ix0 >= 0 && ix0 + kw <= g->w;
     for (int ky = 0; ky < g->kh; ky++, col += run) {
-      const int iy = oy * g->sh + ky - g->pad_top;
+      const int iy = p.iy0 + ky;
       if (iy < 0 || iy >= g->h) {
         memset(col, 0, sizeof(float) * run);
         continue;
       }
-      const float *src = x + ((n * g->h + iy) * g->w) * ci;
+      const float *src = x + ((p.n * g->h + iy) * g->w) * ci;
       if (inside) {
         memcpy(col, src + (long)ix0 * ci, sizeof(float) * run);
         continue;
@@ -53,16 +62,13 @@ static void im2col(const conv_geometry *g, const float *x, long m0, int rows, fl
 /* dx[n, oy*sh+ky-pt, ox*sw+kx-pl, c] += col[r][ky][kx][c] inside the image: the adjoint of im2col. */
 static void col2im_add(const conv_geometry *g, const float *col, long m0, int rows, float *dx) {
   const int ci = g->ci, kw = g->kw, run = kw * ci;
-  const long plane = (long)g->oh * g->ow;
   for (int r = 0; r < rows; r++) {
-    const long m = m0 + r;
-    const long n = m / plane;
-    const int oy = (int)((m % plane) / g->ow), ox = (int)(m % g->ow);
-    const int ix0 = ox * g->sw - g->pad_left;
+    const patch p = patch_at(g, m0 + r);
+    const int ix0 = p.ix0;
     for (int ky = 0; ky < g->kh; ky++, col += run) {
-      const int iy = oy * g->sh + ky - g->pad_top;
+      const int iy = p.iy0 + ky;
       if (iy < 0 || iy >= g->h) continue;
-      float *dst = dx + ((n * g->h + iy) * g->w) * ci;
+      float *dst = dx + ((p.n * g->h + iy) * g->w) * ci;
       const int kx0 = ix0 < 0 ? -ix0 : 0;
       const int kx1 = ix0 + kw > g->w ? g->w - ix0 : kw;
       if (kx1 <= kx0) continue;

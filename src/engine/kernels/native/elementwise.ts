@@ -1,7 +1,8 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import { allocate, view, type Wasm } from '../wasm/heap.ts';
 import type { NativeAddon } from './addon.ts';
+import { config } from './kernels.ts';
 
 /**
  * The elementwise kernels of a training step on the native addon (elementwise.c): binary ops on equal
@@ -21,15 +22,6 @@ function trailingPeriod(big: number[], small: number[]): number {
   if (tail.length > big.length) return 0;
   const end = big.slice(big.length - tail.length);
   return tail.every((d, i) => d === end[i]) ? util.sizeFromShape(tail) : 0;
-}
-
-function config(name: string, kernelFunc: unknown, fallback: KernelConfig): KernelConfig {
-  return {
-    kernelName: name,
-    backendName: 'wasm',
-    setupFunc: fallback.setupFunc,
-    kernelFunc: kernelFunc as KernelFunc,
-  };
 }
 
 export function nativeBinaryConfig(

@@ -19,28 +19,24 @@ static void micro_6x16(int kc, const float *a, const float *b, float *c, ptrdiff
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+/* row r of the tile += a[r] * (b0, b1) */
+#define FMA_ROW(r, lo, hi)                                                \
+  do {                                                                    \
+    const __m256 av = _mm256_broadcast_ss(a + (r));                       \
+    lo = _mm256_fmadd_ps(av, b0, lo);                                     \
+    hi = _mm256_fmadd_ps(av, b1, hi);                                     \
+  } while (0)
   for (int p = 0; p < kc; p++, a += MR, b += NR) {
     const __m256 b0 = _mm256_load_ps(b);
     const __m256 b1 = _mm256_load_ps(b + 8);
-    __m256 av = _mm256_broadcast_ss(a);
-    c00 = _mm256_fmadd_ps(av, b0, c00);
-    c01 = _mm256_fmadd_ps(av, b1, c01);
-    av = _mm256_broadcast_ss(a + 1);
-    c10 = _mm256_fmadd_ps(av, b0, c10);
-    c11 = _mm256_fmadd_ps(av, b1, c11);
-    av = _mm256_broadcast_ss(a + 2);
-    c20 = _mm256_fmadd_ps(av, b0, c20);
-    c21 = _mm256_fmadd_ps(av, b1, c21);
-    av = _mm256_broadcast_ss(a + 3);
-    c30 = _mm256_fmadd_ps(av, b0, c30);
-    c31 = _mm256_fmadd_ps(av, b1, c31);
-    av = _mm256_broadcast_ss(a + 4);
-    c40 = _mm256_fmadd_ps(av, b0, c40);
-    c41 = _mm256_fmadd_ps(av, b1, c41);
-    av = _mm256_broadcast_ss(a + 5);
-    c50 = _mm256_fmadd_ps(av, b0, c50);
-    c51 = _mm256_fmadd_ps(av, b1, c51);
+    FMA_ROW(0, c00, c01);
+    FMA_ROW(1, c10, c11);
+    FMA_ROW(2, c20, c21);
+    FMA_ROW(3, c30, c31);
+    FMA_ROW(4, c40, c41);
+    FMA_ROW(5, c50, c51);
   }
+#undef FMA_ROW
 #define STORE_ROW(r, lo, hi)                                              \
   do {                                                                    \
     float *row = c + (r) * ldc;                                           \

@@ -1,6 +1,5 @@
 import type {
   BatchMatMulAttrs,
-  Conv2DAttrs,
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
   FusedConv2DAttrs,
@@ -41,7 +40,8 @@ const plain = (info: backend_util.Conv2DInfo, dataFormat: string) =>
 
 const as4 = (shape: number[]) => shape as [number, number, number, number];
 
-function config(name: string, kernelFunc: unknown, fallback?: KernelConfig): KernelConfig {
+/** A wasm kernel config for `kernelFunc`, keeping the stock kernel's setup step. */
+export function config(name: string, kernelFunc: unknown, fallback?: KernelConfig): KernelConfig {
   // keep the stock kernel's setup step: it binds the wasm functions the fallback calls
   return {
     kernelName: name,
@@ -51,38 +51,12 @@ function config(name: string, kernelFunc: unknown, fallback?: KernelConfig): Ker
   };
 }
 
-export function nativeConv2DConfig(addon: NativeAddon, fallback: KernelConfig): KernelConfig {
-  function conv2D(args: Args<{ x: TensorInfo; filter: TensorInfo }, Conv2DAttrs>): TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const { x, filter } = inputs;
-    const info = backend_util.computeConv2DInfo(
-      as4(x.shape),
-      as4(filter.shape),
-      attrs.strides,
-      attrs.dilations,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    if (!plain(info, attrs.dataFormat) || x.dtype !== 'float32')
-      return fallback.kernelFunc(args as never) as TensorInfo;
-    const y = allocate(backend, info.outShape);
-    addon.conv2d(
-      view(backend, x),
-      view(backend, filter),
-      null,
-      0,
-      view(backend, y),
-      geometryOf(info),
-      nativeForwardThreads(),
-    );
-    return y;
-  }
-  return config('Conv2D', conv2D, fallback);
-}
-
-/** Conv + bias + ReLU in one pass (inference: tfjs-layers' conv layers call the fused op outside gradients). */
-export function nativeFusedConv2DConfig(addon: NativeAddon, fallback: KernelConfig): KernelConfig {
-  function fusedConv2D(
+/**
+ * Conv2D, and FusedConv2D (conv + bias + ReLU in one pass; tfjs-layers' conv layers call the fused op
+ * outside gradients) on the addon's forward conv; other activations and biases go to `fallback`.
+ */
+function nativeForwardConfig(addon: NativeAddon, fallback: KernelConfig, fused: boolean): KernelConfig {
+  function forward(
     args: Args<{ x: TensorInfo; filter: TensorInfo; bias?: TensorInfo }, FusedConv2DAttrs>,
   ): TensorInfo {
     const { inputs, backend, attrs } = args;
@@ -95,71 +69,66 @@ export function nativeFusedConv2DConfig(addon: NativeAddon, fallback: KernelConf
       attrs.pad,
       attrs.dimRoundingMode,
     );
-    const activation = attrs.activation ?? 'linear';
+    const activation = (fused && attrs.activation) || 'linear';
     const simpleBias = bias == null || util.sizeFromShape(bias.shape) === info.outChannels;
-    if (!plain(info, attrs.dataFormat) || !simpleBias || (activation !== 'linear' && activation !== 'relu')) {
+    const covered = activation === 'linear' || activation === 'relu';
+    if (!plain(info, attrs.dataFormat) || x.dtype !== 'float32' || !simpleBias || !covered)
       return fallback.kernelFunc(args as never) as TensorInfo;
-    }
     const y = allocate(backend, info.outShape);
-    const biasView = bias == null ? null : view(backend, bias);
-    const relu = activation === 'relu' ? 1 : 0;
     addon.conv2d(
       view(backend, x),
       view(backend, filter),
-      biasView,
-      relu,
+      bias == null ? null : view(backend, bias),
+      activation === 'relu' ? 1 : 0,
       view(backend, y),
       geometryOf(info),
       nativeForwardThreads(),
     );
     return y;
   }
-  return config('FusedConv2D', fusedConv2D, fallback);
+  return config(fused ? 'FusedConv2D' : 'Conv2D', forward, fallback);
 }
 
-export function nativeConv2DBackpropFilterConfig(addon: NativeAddon, fallback: KernelConfig): KernelConfig {
-  function conv2DBackpropFilter(
-    args: Args<{ x: TensorInfo; dy: TensorInfo }, Conv2DBackpropFilterAttrs>,
+export const nativeConv2DConfig = (addon: NativeAddon, fallback: KernelConfig) =>
+  nativeForwardConfig(addon, fallback, false);
+
+export const nativeFusedConv2DConfig = (addon: NativeAddon, fallback: KernelConfig) =>
+  nativeForwardConfig(addon, fallback, true);
+
+type Backprop = 'Conv2DBackpropFilter' | 'Conv2DBackpropInput';
+
+/** The two conv gradients: dw from (x, dy), dx from (dy, filter); the output has the attrs' shape. */
+function nativeBackpropConfig(addon: NativeAddon, fallback: KernelConfig, kind: Backprop): KernelConfig {
+  const filterGrad = kind === 'Conv2DBackpropFilter';
+  function backprop(
+    args: Args<Record<string, TensorInfo>, Conv2DBackpropFilterAttrs & Conv2DBackpropInputAttrs>,
   ): TensorInfo {
     const { inputs, backend, attrs } = args;
-    const { x, dy } = inputs;
+    const imageShape = filterGrad ? as4(inputs.x.shape) : attrs.inputShape;
+    const filterShape = filterGrad ? attrs.filterShape : as4(inputs.filter.shape);
     const info = backend_util.computeConv2DInfo(
-      as4(x.shape),
-      attrs.filterShape,
+      imageShape,
+      filterShape,
       attrs.strides,
       1,
       attrs.pad,
       attrs.dimRoundingMode,
     );
     if (!plain(info, attrs.dataFormat)) return fallback.kernelFunc(args as never) as TensorInfo;
-    const dw = allocate(backend, attrs.filterShape);
-    addon.conv2dFilterGrad(view(backend, x), view(backend, dy), view(backend, dw), geometryOf(info));
-    return dw;
+    const out = allocate(backend, filterGrad ? filterShape : imageShape);
+    const [a, b] = filterGrad ? [inputs.x, inputs.dy] : [inputs.dy, inputs.filter];
+    const run = filterGrad ? addon.conv2dFilterGrad : addon.conv2dInputGrad;
+    run(view(backend, a), view(backend, b), view(backend, out), geometryOf(info));
+    return out;
   }
-  return config('Conv2DBackpropFilter', conv2DBackpropFilter, fallback);
+  return config(kind, backprop, fallback);
 }
 
-export function nativeConv2DBackpropInputConfig(addon: NativeAddon, fallback: KernelConfig): KernelConfig {
-  function conv2DBackpropInput(
-    args: Args<{ dy: TensorInfo; filter: TensorInfo }, Conv2DBackpropInputAttrs>,
-  ): TensorInfo {
-    const { inputs, backend, attrs } = args;
-    const { dy, filter } = inputs;
-    const info = backend_util.computeConv2DInfo(
-      attrs.inputShape,
-      as4(filter.shape),
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-    );
-    if (!plain(info, attrs.dataFormat)) return fallback.kernelFunc(args as never) as TensorInfo;
-    const dx = allocate(backend, attrs.inputShape);
-    addon.conv2dInputGrad(view(backend, dy), view(backend, filter), view(backend, dx), geometryOf(info));
-    return dx;
-  }
-  return config('Conv2DBackpropInput', conv2DBackpropInput, fallback);
-}
+export const nativeConv2DBackpropFilterConfig = (addon: NativeAddon, fallback: KernelConfig) =>
+  nativeBackpropConfig(addon, fallback, 'Conv2DBackpropFilter');
+
+export const nativeConv2DBackpropInputConfig = (addon: NativeAddon, fallback: KernelConfig) =>
+  nativeBackpropConfig(addon, fallback, 'Conv2DBackpropInput');
 
 /** Batched matmul with transposed operands read in place (no explicit transpose); batch dims equal or 1. */
 export function nativeBatchMatMulConfig(addon: NativeAddon, fallback: KernelConfig): KernelConfig {
