@@ -140,6 +140,52 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
     );
   });
 
+  it("native: a relu conv under a gradient tape runs one FusedConv2D, with the unfused path's gradients bit for bit", {
+    skip: engines.length < 2,
+  }, async () => {
+    preferNativeKernels(true);
+    const rng = new Rng(17);
+    const x = tf.tensor4d(randomArray(rng, 3 * 9 * 7 * 5), [3, 9, 7, 5]);
+    const w = tf.tensor4d(randomArray(rng, 4 * 4 * 5 * 6), [4, 4, 5, 6]);
+    const bias = tf.tensor1d(randomArray(rng, 6));
+    const dy = tf.tensor4d(randomArray(rng, 3 * 5 * 4 * 6), [3, 5, 4, 6]);
+    const fused = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(
+        tf.mul(
+          tf.fused.conv2d({
+            x: a as tf.Tensor4D,
+            filter: b as tf.Tensor4D,
+            bias: c,
+            strides: 2,
+            pad: 'same',
+            activation: 'relu',
+          }),
+          dy,
+        ),
+      );
+    const unfused = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.mul(tf.relu(tf.add(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same'), c)), dy));
+    const run = (f: typeof fused) => {
+      const value = f(x, w, bias);
+      const grads = tf.grads(f)([x, w, bias]);
+      const out = [value, ...grads].map((t) => Buffer.from((t.dataSync() as Float32Array).buffer));
+      tf.dispose([value, ...grads]);
+      return out;
+    };
+    const kernels = (await tf.profile(() => tf.dispose(tf.grads(fused)([x, w, bias])))).kernels.map(
+      (k) => k.name,
+    );
+    assert.ok(
+      kernels.includes('FusedConv2D') && !kernels.includes('Relu'),
+      `kernels run: ${kernels.join(' ')}`,
+    );
+    const want = run(unfused);
+    run(fused).forEach((got, i) => {
+      assert.ok(got.equals(want[i]), `${['value', 'dx', 'dw', 'dbias'][i]} differs from the unfused path`);
+    });
+    tf.dispose([x, w, bias, dy]);
+  });
+
   it('sums agree with cpu on every axis set, and a 262,144-term loss sum keeps float64 accuracy', async () => {
     const run = () => {
       const rng = new Rng(11);

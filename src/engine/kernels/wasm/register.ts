@@ -1,6 +1,13 @@
-import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import {
+  getBackend,
+  getKernel,
+  type KernelConfig,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
 import { nativeAddon } from '../native/addon.ts';
 import { BINARY_OPS, nativeBinaryConfig, nativeUnaryConfig, UNARY_OPS } from '../native/elementwise.ts';
+import { fuseTrainingConvs } from '../native/fused-training.ts';
 import {
   nativeBatchMatMulConfig,
   nativeConv2DBackpropFilterConfig,
@@ -64,6 +71,7 @@ export function registerWasmKernels(): CpuEngine {
         ...ELEMENTWISE.map(original),
       ];
   configs.push(identityConfig, castConfig(original('Cast')));
+  if (addon) fuseTrainingConvs(() => current === 'native-avx2' && getBackend() === 'wasm');
   for (const config of configs) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
