@@ -1,11 +1,13 @@
 /**
  * `npm run bench:peer`: the yardstick training step in Untangle and in the PyTorch peer
  * (../shared/peers/torch_vae.py, Debian's PyTorch with OpenBLAS), alternated in one run so both see the
- * same machine load; prints every measurement and the img/s ratio as JSON lines.
+ * same machine load; prints every measurement (with the load average just before it) and the img/s ratio
+ * of each round as JSON lines, then the median of those ratios.
  * Options: --rounds N (default 3), --threads T (default 2), --batch B (default 64), --peer PATH.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,14 +34,16 @@ interface Result {
 }
 
 function runJson(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Result {
+  const load = loadavg().map((l) => Number(l.toFixed(2)));
   const out = spawnSync(command, args, { encoding: 'utf8', env, cwd: root, maxBuffer: 1 << 24 });
   if (out.status !== 0) fail(`${command} ${args.join(' ')} failed:\n${out.stderr}`);
   const line = out.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(line) as Result;
+  return { ...(JSON.parse(line) as Result), load_before: load };
 }
 
 const ours: Result[] = [];
 const peer: Result[] = [];
+const ratios: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   const common = ['--threads', values.threads, '--batch', values.batch, '--steps', values.steps];
   const a = runJson(process.execPath, [
@@ -61,14 +65,23 @@ for (let round = 0; round < Number(values.rounds); round++) {
     list.push(r);
     process.stdout.write(`${JSON.stringify({ round, ...r })}\n`);
   }
+  ratios.push(a.img_per_s / b.img_per_s);
+  process.stdout.write(`${JSON.stringify({ round, ratio: Number(ratios[round].toFixed(3)) })}\n`);
 }
-const median = (rs: Result[]) => rs.map((r) => r.img_per_s).sort((x, y) => x - y)[Math.floor(rs.length / 2)];
+const middle = (xs: number[]) => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const k = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[k] : (sorted[k - 1] + sorted[k]) / 2;
+};
+const median = (rs: Result[]) => middle(rs.map((r) => r.img_per_s));
 process.stdout.write(
   `${JSON.stringify({
-    summary: 'untangle vs pytorch, median img/s over alternated rounds',
+    summary: 'untangle vs pytorch over alternated rounds: median of the per-round ratios, median img/s',
+    ratio: Number(middle(ratios).toFixed(3)),
     untangle_img_per_s: median(ours),
     pytorch_img_per_s: median(peer),
-    ratio: Number((median(ours) / median(peer)).toFixed(3)),
+    untangle_peak_rss_mib: Math.max(...ours.map((r) => Number(r.peak_rss_mib))),
+    pytorch_peak_rss_mib: Math.max(...peer.map((r) => Number(r.peak_rss_mib))),
     threads: Number(values.threads),
     batch: Number(values.batch),
   })}\n`,
