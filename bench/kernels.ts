@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { warmData } from '../src/cli/bench.ts';
 import { sampleBatch } from '../src/data/ground-truth.ts';
 import { type BackendName, useBackend } from '../src/engine/backend.ts';
 import { cpuEngine } from '../src/engine/kernels/wasm/register.ts';
@@ -71,6 +72,7 @@ for (const kernel of tf.getKernelsForBackend(tf.getBackend())) {
 }
 
 const session = buildSession(config);
+warmData(session.data);
 const [h, w, c] = session.data.observationShape;
 const step = (k: number) => {
   const { x, factors } = sampleBatch(session.data, batch, session.rng);
