@@ -347,6 +347,19 @@ export function estimateMu2(
   return out;
 }
 
+/** Writes the MAP μ2 (estimateMu2) of these sequences into their table rows; returns the table variable. */
+export function reestimateMu2Rows(model: Fhvae, index: SegmentIndex, sequences: Int32Array): tf.Variable {
+  const rows = estimateMu2(model, index, sequences);
+  const table = model.table();
+  const values = table.dataSync().slice() as Float32Array;
+  const d = model.options.z2Dim;
+  sequences.forEach((u, i) => {
+    values.set(rows.subarray(i * d, (i + 1) * d), u * d);
+  });
+  tf.tidy(() => table.assign(tf.tensor2d(values, table.shape)));
+  return table;
+}
+
 function allSegments(index: SegmentIndex): Int32Array {
   return Int32Array.from({ length: index.utterance.length }, (_, i) => i);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SpeechCorpus } from '../../data/speech/corpus.ts';
 import { Rng } from '../../engine/rng.ts';
 import { InputError } from '../../io/input-error.ts';
-import { createFhvae, estimateMu2, type Fhvae, fhvaeLoss } from '../../models/fhvae.ts';
+import { createFhvae, type Fhvae, fhvaeLoss, reestimateMu2Rows } from '../../models/fhvae.ts';
 import { gatherSegments, type SegmentIndex, segmentIndex, segmentsOf } from '../../models/fhvae-segments.ts';
 import type { SequenceTrainConfig } from '../../run/config.ts';
 import {
@@ -140,14 +140,7 @@ export function beginRound(task: SequenceTask, round: number, reestimate?: Weigh
   }
   const sequences = Int32Array.from(pool.slice(0, k)).sort();
   if (reestimate) {
-    const rows = estimateMu2(fhvae, index, sequences);
-    const table = fhvae.table();
-    const values = table.dataSync().slice() as Float32Array;
-    const d = fhvae.options.z2Dim;
-    sequences.forEach((u, i) => {
-      values.set(rows.subarray(i * d, (i + 1) * d), u * d);
-    });
-    tf.tidy(() => table.assign(tf.tensor2d(values, table.shape)));
+    const table = reestimateMu2Rows(fhvae, index, sequences);
     reestimate.changed([table]);
     // the table's m and v: a row's history belongs to the round that estimated it
     reestimate.resetMoments([table]);
