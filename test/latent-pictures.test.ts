@@ -197,9 +197,6 @@ describe('untangle train --preset lecture-mnist', () => {
       latentDim: 2,
       batchSize: 100,
       learningRate: 1e-3,
-      adamBeta1: 0.9,
-      adamBeta2: 0.999,
-      adamEpsilon: 1e-8,
       steps: 10_000,
       logEvery: 50,
     });

@@ -213,15 +213,30 @@ describe('dashboard server', () => {
         { name: 'encoder', modelUrl: '/files/alpha/checkpoint/encoder/model.json' },
       ],
     });
+    // no latent.json: derived from config.json by the model definitions
     assert.deepEqual(alpha.latent, {
-      dim: 3,
-      discreteSizes: [],
-      encodesDiscrete: true,
+      model: 'beta-vae',
+      continuous: 3,
+      code: 'gaussian',
+      discrete: [],
+      decoder: 'bernoulli',
+      source: 'config',
       klPerDim: [5, 10, 2.5],
     });
     assert.equal(alpha.logLines, 5);
     const beta = await get<RunDetail>('/api/run?id=group%2Fbeta');
-    assert.deepEqual(beta.latent, { dim: 4, discreteSizes: [3, 2], encodesDiscrete: true, klPerDim: null });
+    assert.deepEqual(beta.latent, {
+      model: 'joint-vae',
+      continuous: 4,
+      code: 'gaussian',
+      discrete: [
+        { size: 3, inferred: 'encoder' },
+        { size: 2, inferred: 'encoder' },
+      ],
+      decoder: 'bernoulli',
+      source: 'config',
+      klPerDim: null,
+    });
     assert.equal(beta.checkpoint, null);
   });
 

@@ -4,11 +4,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { completedDir } from '../io/atomic.ts';
 import { makeOutputDir } from '../io/out-dir.ts';
 import { readState } from '../run/checkpoint.ts';
+import { LATENT_FILE } from '../run/latent-file.ts';
 import { CONFIG_FILE } from '../run/load-run.ts';
 import { UsageError } from './errors.ts';
 
 /** What a start that failed before its first checkpoint leaves (besides hidden temp files). */
-const FAILED_START_FILES = new Set(['config.json', 'log.jsonl']);
+const FAILED_START_FILES = new Set([CONFIG_FILE, 'log.jsonl', LATENT_FILE]);
 
 /** Whether a run folder has a checkpoint to resume (checkpoint.old: killed between two renames). */
 export function hasCheckpoint(dir: string): boolean {
@@ -18,7 +19,7 @@ export function hasCheckpoint(dir: string): boolean {
 
 /**
  * Creates a run folder. An existing non-empty one is refused unless `overwrite`, except one a failed
- * start left (only config.json and log.jsonl, no checkpoint), which a re-run takes over. A run replaced
+ * start left (only config.json, log.jsonl and latent.json, no checkpoint), which a re-run takes over. A run replaced
  * by `overwrite` is moved aside, not deleted: when the command exits it is removed if the command
  * succeeded or the new run has a checkpoint, else put back (nothing lost to a config that fails).
  */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { defineModel } from './define.ts';
 import { gaussianVaeModel, type ModelBuild, vaeForward } from './gaussian-vae.ts';
 import type { Model } from './model.ts';
 
@@ -29,3 +30,15 @@ export function createAnnealedVae(build: ModelBuild, options: AnnealedVaeOptions
     return { total, terms: { reconstruction, kl, capacity, elbo }, klPerDim };
   });
 }
+
+export const annealedVae = defineModel({
+  name: 'annealed-vae',
+  description: 'AnnealedVAE (Burgess et al. 2018): reconstruction + γ|KL − C|, C annealed to C_max',
+  options: annealedVaeOptions,
+  dlibSweep: { capacityMax: [5, 10, 25, 50, 75, 100] },
+  paper: {
+    source: 'Burgess et al. 2018, dSprites: γ = 1000, C to 25 nats over 100k steps (the defaults), Adam 5e-4',
+    config: { learningRate: 5e-4 },
+  },
+  create: createAnnealedVae,
+});

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { defineModel } from './define.ts';
 import { gaussianVaeModel, type ModelBuild, vaeForward } from './gaussian-vae.ts';
 import type { Model } from './model.ts';
 
@@ -103,3 +104,15 @@ export function createBetaTcVae(build: ModelBuild, options: BetaTcVaeOptions): M
     };
   });
 }
+
+export const betaTcVae = defineModel({
+  name: 'beta-tcvae',
+  description: 'β-TCVAE (Chen et al. 2018): reconstruction + α·MI + β·TC + γ·dimension-wise KL',
+  options: betaTcVaeOptions,
+  dlibSweep: { beta: [1, 2, 4, 6, 8, 10] },
+  paper: {
+    source: 'Chen et al. 2018, dSprites: α = γ = 1, β = 6, minibatch-weighted sampling (the defaults)',
+    config: {},
+  },
+  create: createBetaTcVae,
+});

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { defineModel } from './define.ts';
 import { gaussianVaeModel, type ModelBuild, vaeForward } from './gaussian-vae.ts';
 import type { Model } from './model.ts';
 
@@ -18,3 +19,12 @@ export function createBetaVae(build: ModelBuild, { beta }: BetaVaeOptions, kind 
     };
   });
 }
+
+export const betaVae = defineModel({
+  name: 'beta-vae',
+  description: 'β-VAE (Higgins et al. 2017): reconstruction + β·KL',
+  options: betaVaeOptions,
+  dlibSweep: { beta: [1, 2, 4, 6, 8, 16] },
+  paper: { source: 'Higgins et al. 2017, dSprites: β = 4 (the default)', config: {} },
+  create: (build, options) => createBetaVae(build, options),
+});

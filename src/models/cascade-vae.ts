@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hungarian } from '../math/hungarian.ts';
+import { categoryCosts as reconstructionCosts } from './decoder-output.ts';
+import { defineModel } from './define.ts';
 import {
   bernoulliReconstruction,
   gaussianKlPerDim,
@@ -76,19 +78,11 @@ export function createCascadeVae(build: ModelBuild, options: CascadeVaeOptions):
 
   /** Per-example reconstruction loss with each category: [n][K], computed outside the gradient. */
   const categoryCosts = (zSample: tf.Tensor2D, x: tf.Tensor4D): number[][] => {
-    const n = x.shape[0];
-    const columns = Array.from({ length: k }, (_, c) =>
-      tf.tidy(() => {
-        const oneHot = tf.oneHot(tf.fill([n], c, 'int32') as tf.Tensor1D, k).toFloat() as tf.Tensor2D;
-        const logits = nets.decoder.apply(tf.concat([zSample, oneHot], 1)) as tf.Tensor4D;
-        const perPixel = tf.add(
-          tf.sub(tf.relu(logits), tf.mul(logits, x)),
-          tf.softplus(tf.neg(tf.abs(logits))),
-        );
-        return tf.sum(perPixel, [1, 2, 3]).dataSync();
-      }),
-    );
-    return Array.from({ length: n }, (_, i) => columns.map((col) => col[i]));
+    const decode = (input: tf.Tensor2D) => nets.decoder.apply(input) as tf.Tensor;
+    const costs = reconstructionCosts('bernoulli', decode, zSample, x, k);
+    const rows = costs.arraySync();
+    costs.dispose();
+    return rows;
   };
 
   const loss = (x: tf.Tensor4D, ctx: StepContext) => {
@@ -147,3 +141,18 @@ export function createCascadeVae(build: ModelBuild, options: CascadeVaeOptions):
     discrete: { sizes: [k], encode: encodeDiscrete, decode: decodeWith },
   };
 }
+
+export const cascadeVae = defineModel({
+  name: 'cascade-vae',
+  description:
+    'CascadeVAE (Jeong & Song 2019): KL weights relieved dim by dim, a discrete latent by alternating minimisation',
+  options: cascadeVaeOptions,
+  paper: {
+    source:
+      'Jeong & Song 2019, dSprites: 6 continuous dims, 3 categories, β_h 10, β_l 2, a dim relieved every 20k steps (the defaults)',
+    config: { latentDim: 6 },
+  },
+  // the encoder outputs no logits: the category is the one whose decoding reconstructs best (encodeDiscrete)
+  latent: (options) => ({ discrete: [{ size: options.categories, inferred: 'reconstruction' }] }),
+  create: createCascadeVae,
+});

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { defineModel } from './define.ts';
 import { gaussianVaeModel, type ModelBuild, vaeForward } from './gaussian-vae.ts';
 import type { Model } from './model.ts';
 
@@ -62,3 +63,23 @@ export function createDipVae(build: ModelBuild, options: DipVaeOptions, type: 'i
     return { total, terms: { reconstruction, kl, dipRegularizer: dipRegularizerTerm, elbo }, klPerDim };
   });
 }
+
+const dipVaeSweep = { lambdaOffDiagonal: [1, 2, 5, 10, 20, 50] };
+
+export const dipVaeI = defineModel({
+  name: 'dip-vae-i',
+  description: 'DIP-VAE-I (Kumar et al. 2018): ELBO + covariance of the encoder means pushed to I',
+  options: dipVaeOptions,
+  dlibSweep: dipVaeSweep,
+  paper: { source: 'Kumar et al. 2018, dSprites: λ_od = 10, λ_d = 100 (the defaults)', config: {} },
+  create: (build, options) => createDipVae(build, options, 'i'),
+});
+
+export const dipVaeII = defineModel({
+  name: 'dip-vae-ii',
+  description: 'DIP-VAE-II (Kumar et al. 2018): ELBO + covariance of the aggregate posterior pushed to I',
+  options: dipVaeOptions,
+  dlibSweep: dipVaeSweep,
+  paper: { source: 'Kumar et al. 2018: λ_od = λ_d = 10 (the defaults)', config: {} },
+  create: (build, options) => createDipVae(build, options, 'ii'),
+});

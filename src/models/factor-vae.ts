@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { factorDiscriminator } from '../nets/discriminator.ts';
 import { initializeWeights } from '../nets/init.ts';
+import { defineModel } from './define.ts';
 import {
   encodeGaussian,
   gaussianVaeModel,
@@ -104,3 +105,16 @@ export function createFactorVae(build: ModelBuild, options: FactorVaeOptions): M
     },
   );
 }
+
+export const factorVae = defineModel({
+  name: 'factor-vae',
+  description: 'FactorVAE (Kim & Mnih 2018): ELBO + γ·TC by a discriminator with its own Adam',
+  options: factorVaeOptions,
+  dlibSweep: { gamma: [10, 20, 30, 40, 50, 100] },
+  paper: {
+    source:
+      'Kim & Mnih 2018, dSprites: γ = 35, VAE Adam 1e-4 (0.9, 0.999), discriminator Adam 1e-4 (0.5, 0.9) (the defaults)',
+    config: {},
+  },
+  create: createFactorVae,
+});

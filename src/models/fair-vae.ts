@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { InputError } from '../io/input-error.ts';
+import { defineModel } from './define.ts';
 import {
   bernoulliReconstruction,
   encodeGaussian,
@@ -115,3 +116,13 @@ export function createFairVae(build: ModelBuild, options: FairVaeOptions): Model
     conditional: { factor: options.sensitiveFactor, size: 2, decode: decodeWith },
   };
 }
+
+export const fairVae = defineModel({
+  name: 'fair-vae',
+  description:
+    "fair VAE (Louizos et al. 2016, VFAE): decoder told a sensitive s, β·MMD between the groups' codes (mnist-sensitive)",
+  options: fairVaeOptions,
+  // s is given in training and the encoder has no output for it: an image gets the s that reconstructs it best
+  latent: () => ({ discrete: [{ size: 2, inferred: 'reconstruction' }] }),
+  create: createFairVae,
+});

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../engine/rng.ts';
 import type { VaeNets } from '../nets/registry.ts';
+import { bernoulliPerPixel, decoderMean } from './decoder-output.ts';
 import type { AdamOptions, Model, Objective, StepContext } from './model.ts';
 
 // The parts every Gaussian-posterior VAE shares: q(z|x) = N(mean, diag(exp(logVar))), p(z) = N(0, I),
@@ -26,11 +27,7 @@ export function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, ctx: Step
 
 /** -log p(x|z) for a Bernoulli decoder, summed over pixels and averaged over the batch. */
 export function bernoulliReconstruction(logits: tf.Tensor4D, x: tf.Tensor4D): tf.Scalar {
-  return tf.tidy(() => {
-    // softplus(l) - l*x, written in the overflow-free form relu(l) - l*x + log(1 + exp(-|l|))
-    const perPixel = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.softplus(tf.neg(tf.abs(logits))));
-    return tf.div(tf.sum(perPixel), x.shape[0]) as tf.Scalar;
-  });
+  return tf.tidy(() => tf.div(tf.sum(bernoulliPerPixel(logits, x)), x.shape[0]) as tf.Scalar);
 }
 
 /** KL(N(mean, exp(logVar)) || N(0, 1)) per latent dim, averaged over the batch. */
@@ -55,7 +52,7 @@ export function vaeForward(nets: VaeNets, x: tf.Tensor4D, ctx: StepContext) {
 }
 
 export function decodeMean(decoder: tfl.LayersModel, z: tf.Tensor2D): tf.Tensor4D {
-  return tf.tidy(() => tf.sigmoid(decoder.apply(z) as tf.Tensor4D));
+  return tf.tidy(() => decoderMean('bernoulli', decoder.apply(z) as tf.Tensor4D) as tf.Tensor4D);
 }
 
 /** What every model is built from: its encoder/decoder, sizes, Adam settings and the run's RNG. */

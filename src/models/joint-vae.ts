@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { defineModel } from './define.ts';
 import {
   bernoulliReconstruction,
   gaussianKlPerDim,
@@ -136,3 +137,16 @@ export function createJointVae(build: ModelBuild, options: JointVaeOptions): Mod
     },
   };
 }
+
+export const jointVae = defineModel({
+  name: 'joint-vae',
+  description: 'JointVAE (Dupont 2018): continuous + Gumbel-softmax discrete latents, a capacity for each',
+  options: jointVaeOptions,
+  paper: {
+    source:
+      'Dupont 2018, dSprites: 6 continuous dims, one 3-way discrete, C_z → 40, C_c → 1.1 over 300k, γ 150, τ 0.67 (the defaults), Adam 5e-4',
+    config: { latentDim: 6, learningRate: 5e-4 },
+  },
+  latent: (options) => ({ discrete: options.discreteSizes.map((size) => ({ size, inferred: 'encoder' })) }),
+  create: createJointVae,
+});

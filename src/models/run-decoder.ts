@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { InputError } from '../io/input-error.ts';
+import { decoderMean } from './decoder-output.ts';
 
 /** A run's decoder loaded over HTTP (a web page), without the rest of the model. */
 export interface RunDecoder {
@@ -35,7 +36,10 @@ export async function loadRunDecoder(runUrl: string): Promise<RunDecoder> {
       if (codes.length % inputWidth !== 0)
         throw new InputError(`codes: ${codes.length} values are not whole rows of ${inputWidth}`);
       const images = tf.tidy(() =>
-        tf.sigmoid(net.predict(tf.tensor2d(codes, [codes.length / inputWidth, inputWidth])) as tf.Tensor),
+        decoderMean(
+          'bernoulli',
+          net.predict(tf.tensor2d(codes, [codes.length / inputWidth, inputWidth])) as tf.Tensor,
+        ),
       );
       try {
         return (await images.data()) as Float32Array;

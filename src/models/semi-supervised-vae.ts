@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { InputError } from '../io/input-error.ts';
+import { defineModel } from './define.ts';
 import { gaussianKlPerDim, type ModelBuild, reparameterize, vaeVariables } from './gaussian-vae.ts';
 import type { Model, StepContext } from './model.ts';
 
@@ -173,3 +174,12 @@ export function createSemiSupervisedVae(build: ModelBuild, options: SemiSupervis
     conditional: { factor: options.labelFactor, size: k, decode: decodeWith, infer: classify },
   };
 }
+
+export const semiSupervisedVae = defineModel({
+  name: 'semi-supervised-vae',
+  description:
+    'semi-supervised VAE M2 (Kingma et al. 2014): style z and class y, labels observed for some examples (mnist-semi)',
+  options: semiSupervisedVaeOptions,
+  latent: (options) => ({ discrete: [{ size: options.classes, inferred: 'encoder' }] }),
+  create: createSemiSupervisedVae,
+});

@@ -2,15 +2,19 @@ import type { GroundTruthData } from '../data/ground-truth.ts';
 import { observationCount } from '../data/registry.ts';
 import type { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
+import { decoderInputWidth } from '../models/latent-layout.ts';
 import type { Model } from '../models/model.ts';
-import { modelEntry } from '../models/registry.ts';
+import { latentLayout, modelDefinition } from '../models/registry.ts';
 import { buildVaeNets } from '../nets/registry.ts';
 import type { TrainConfig } from './config.ts';
 
-/** The model a run's config describes, its weights initialised from `rng` (the run's seed). */
+/**
+ * The model a resolved config describes (its modelOptions parsed by resolveConfig, not again here), its
+ * weights initialised from `rng` (the run's seed); the nets are sized by the model's latent layout.
+ */
 export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng): Model {
-  const entry = modelEntry(config.model);
-  const discreteSizes = entry.discreteSizes?.(config.modelOptions) ?? [];
+  const definition = modelDefinition(config.model);
+  const layout = latentLayout(config);
   const [height, width] = data.observationShape;
   if (config.architecture === 'conv64' && (height !== 64 || width !== 64)) {
     throw new InputError(
@@ -24,8 +28,8 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
       imageShape: data.observationShape,
       innerKernel: config.innerKernel,
       hidden: config.hidden,
-      discreteDim: discreteSizes.reduce((a, b) => a + b, 0),
-      discreteLogits: entry.encodesDiscrete !== false,
+      discreteDim: decoderInputWidth(layout) - layout.continuous,
+      discreteLogits: layout.discrete.every((d) => d.inferred === 'encoder'),
     },
     rng,
   );
@@ -38,5 +42,5 @@ export function buildModel(config: TrainConfig, data: GroundTruthData, rng: Rng)
   const datasetSize = observationCount(data);
   const factors = { names: data.factorNames, sizes: data.factorSizes };
   const build = { nets, latentDim: config.latentDim, optimizer, rng, datasetSize, factors };
-  return entry.create(build, config.modelOptions);
+  return definition.create(build, config.modelOptions);
 }

@@ -3,7 +3,7 @@ import { BACKENDS } from '../engine/backend.ts';
 import { excerpt } from '../io/excerpt.ts';
 import { InputError } from '../io/input-error.ts';
 import { fhvaeOptions } from '../models/fhvae.ts';
-import { modelEntry } from '../models/registry.ts';
+import { modelDefinition } from '../models/registry.ts';
 import { ARCHITECTURES } from '../nets/registry.ts';
 
 // Bounds far above any published setting, so a typo (1e8) is refused before gigabytes are allocated
@@ -14,7 +14,11 @@ const MAX_HIDDEN = 8192;
 /** How the weights are updated (src/train/update/): `auto` picks by backend (webgpu: device). */
 export const UPDATE_STRATEGIES = ['auto', 'shared-memory', 'device'] as const;
 
-/** The keys every run has, whatever it trains on (defaults: disentanglement_lib's training). */
+/**
+ * The keys every run has, whatever it trains on. The defaults are disentanglement_lib's training
+ * (its model.gin of the unsupervised study, Locatello et al. 2019: 300k steps, batch 64, Adam 1e-4
+ * (0.9, 0.999, 1e-8)); `--preset dlib` adds only the model's sweep value.
+ */
 const common = {
   model: z.string().default('beta-vae'),
   dataset: z.string().default('dsprites'),
@@ -105,7 +109,8 @@ export function resolveConfig(input: unknown): RunConfig {
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
   const config = parsed.data;
   if (isSequenceConfig(config)) return config;
-  const options = modelEntry(config.model).options.safeParse(config.modelOptions);
+  // the one place a model's options are parsed: everything downstream gets these
+  const options = modelDefinition(config.model).options.safeParse(config.modelOptions);
   if (!options.success) throw new ConfigError(formatIssues(options.error, 'modelOptions.'));
   return { ...config, modelOptions: options.data };
 }

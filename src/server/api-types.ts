@@ -1,7 +1,9 @@
 /**
  * The dashboard API's responses: one source of truth for the server (src/server) and the web app (web/),
- * which imports these as types only. Plain data, no imports, nothing Node-specific.
+ * which imports these as types only. Plain data, nothing Node-specific; the one import is the latent
+ * layout's type, itself plain data.
  */
+import type { LatentLayout } from '../models/latent-layout.ts';
 
 /** One line of a run's log.jsonl: step, every loss term by name, KL per dim. */
 export interface LogLine {
@@ -46,17 +48,17 @@ export interface RunDetail extends RunSummary {
   /** pictures at the top of the run folder, as URL paths by file name */
   pictures: Record<string, string>;
   checkpoint: { dir: string; step: number | null; nets: CheckpointNet[] } | null;
-  /** the latent space the explorer needs; null when the config names no known image model */
-  latent: {
-    /** continuous (Gaussian) dims */
-    dim: number;
-    /** categories of each discrete latent, fed to the decoder one-hot after the continuous code */
-    discreteSizes: number[];
-    /** whether the encoder outputs the discrete latents' logits after [means, log-variances] */
-    encodesDiscrete: boolean;
-    /** KL per continuous dim from the last log line that has one */
-    klPerDim: number[] | null;
-  } | null;
+  /**
+   * the latent space the explorer needs (src/models/latent-layout.ts): the run's latent.json, or for a
+   * run trained before it, derived from config.json (`source`); null when it is not a known image model
+   */
+  latent:
+    | (LatentLayout & {
+        source: 'latent.json' | 'config';
+        /** KL per continuous dim from the last log line that has one */
+        klPerDim: number[] | null;
+      })
+    | null;
   logLines: number;
 }
 

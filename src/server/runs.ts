@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { completedDir } from '../io/atomic.ts';
+import { InputError } from '../io/input-error.ts';
 import type {
   CheckpointNet,
   LogLine,
@@ -193,24 +194,21 @@ export async function listRuns(root: string): Promise<RunSummary[]> {
   );
 }
 
-/** The latent space of a run's model, from the model registry (null for models it does not know). */
-async function latentOf(config: Record<string, unknown> | null): Promise<RunDetail['latent']> {
-  if (config == null || typeof config.model !== 'string' || typeof config.latentDim !== 'number') return null;
-  const { MODELS } = await import('../models/registry.ts');
-  const entry = Object.hasOwn(MODELS, config.model) ? MODELS[config.model] : undefined;
-  if (entry == null) return null;
-  let discreteSizes: number[] = [];
+/**
+ * The latent space of a run's model: its latent.json, or derived from config.json by the model
+ * definitions for a run trained before latent.json (null: not an image model the registry knows).
+ */
+async function latentOf(dir: string, config: unknown): Promise<RunDetail['latent']> {
+  // loaded on first use: the model definitions pull in tfjs, which listing runs does not need
+  const { readLatentLayout } = await import('../run/latent-file.ts');
+  let found: Awaited<ReturnType<typeof readLatentLayout>>;
   try {
-    discreteSizes = entry.discreteSizes?.((config.modelOptions as Record<string, unknown>) ?? {}) ?? [];
-  } catch {
-    return null;
+    found = await readLatentLayout(dir, config);
+  } catch (err) {
+    if (err instanceof InputError) throw new HttpError(422, err.message);
+    throw err;
   }
-  return {
-    dim: config.latentDim,
-    discreteSizes,
-    encodesDiscrete: entry.encodesDiscrete ?? true,
-    klPerDim: null,
-  };
+  return found && { ...found.layout, source: found.source, klPerDim: null };
 }
 
 export async function runDetail(root: string, id: string): Promise<RunDetail> {
@@ -218,7 +216,7 @@ export async function runDetail(root: string, id: string): Promise<RunDetail> {
   const { sweeps } = await discover(root);
   const summary = await runSummary(dir, id, sweeps);
   const log = await logSummary(join(dir, 'log.jsonl'));
-  const latent = await latentOf(summary.config);
+  const latent = await latentOf(dir, summary.config);
   if (latent) latent.klPerDim = log?.lastKlPerDim ?? null;
   const pictures: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {

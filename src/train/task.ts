@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { Rng } from '../engine/rng.ts';
+import type { LatentLayout } from '../models/latent-layout.ts';
 import type { AdamOptions, LossOutput, StepContext } from '../models/model.ts';
 import type { RunConfig } from '../run/config.ts';
 
@@ -60,6 +61,8 @@ export interface TrainTask<S extends BatchSlice = BatchSlice> extends TaskReplic
   beforeStep?(step: number, weights: WeightAccess): void;
   /** extra fields of the step's log line, e.g. `round` */
   logFields?(): Record<string, number>;
+  /** the model's latent layout, written into the run as latent.json (image models) */
+  latent?: LatentLayout;
 }
 
 /** Contiguous, near-equal ranges [start, end) of n examples; range i starts at floor(i·n/parts). */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Rng } from '../engine/rng.ts';
 import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
 import { lastCheckpointNote } from '../run/checkpoint-note.ts';
+import { writeLatentFile } from '../run/latent-file.ts';
 import { LOG_FILE, type LogEntry, truncateLog } from '../run/log.ts';
 import { createProgress } from './progress.ts';
 import type { BatchSlice, TrainTask } from './task.ts';
@@ -49,6 +50,8 @@ export async function train<S extends BatchSlice>(
   let bar: ReturnType<typeof progress>;
   const entries: LogEntry[] = [];
   try {
+    // what the server and the browser read instead of knowing the model (also written on resume)
+    if (task.latent) await writeLatentFile(runDir, task.latent);
     if (options.resume) {
       const saved = await readCheckpoint(runDir, task.model, update.optimizers());
       update.loadFromModel();

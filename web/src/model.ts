@@ -6,6 +6,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { categoryCosts, decoderMean } from '../../src/models/decoder-output.ts';
+import { decoderInputWidth } from '../../src/models/latent-layout.ts';
 import type { RunDetail } from './api.ts';
 
 /**
@@ -78,21 +80,20 @@ export function disposeNets(nets: LoadedNets | null): void {
 
 /** The decoder's input: the continuous code followed by a one-hot of each discrete latent's category. */
 export function fullCode(latent: Latent, z: Float32Array, categories: number[]): Float32Array {
-  const width = latent.dim + latent.discreteSizes.reduce((a, b) => a + b, 0);
-  const code = new Float32Array(width);
-  code.set(z.subarray(0, latent.dim));
-  let offset = latent.dim;
-  latent.discreteSizes.forEach((k, j) => {
-    code[offset + Math.min(k - 1, Math.max(0, categories[j] ?? 0))] = 1;
-    offset += k;
+  const code = new Float32Array(decoderInputWidth(latent));
+  code.set(z.subarray(0, latent.continuous));
+  let offset = latent.continuous;
+  latent.discrete.forEach(({ size }, j) => {
+    code[offset + Math.min(size - 1, Math.max(0, categories[j] ?? 0))] = 1;
+    offset += size;
   });
   return code;
 }
 
-/** Bernoulli means (sigmoid of the decoder's logits) of one code, [h·w·c] in [0, 1]. */
-export async function decode(nets: LoadedNets, code: Float32Array): Promise<Float32Array> {
+/** The decoder's mean image of one code (latent.json's decoder distribution), [h·w·c] in [0, 1]. */
+export async function decode(nets: LoadedNets, latent: Latent, code: Float32Array): Promise<Float32Array> {
   const image = tf.tidy(() =>
-    tf.sigmoid(nets.decoder.predict(tf.tensor2d(code, [1, code.length])) as tf.Tensor),
+    decoderMean(latent.decoder, nets.decoder.predict(tf.tensor2d(code, [1, code.length])) as tf.Tensor),
   );
   try {
     return (await image.data()) as Float32Array;
@@ -102,9 +103,10 @@ export async function decode(nets: LoadedNets, code: Float32Array): Promise<Floa
 }
 
 /**
- * The posterior mean of one image and the most probable category of each discrete latent: from the
- * encoder's logits (JointVAE), or, for a model whose encoder has none (CascadeVAE), the category whose
- * decoding reconstructs the image best (the model's own rule).
+ * The code of one image and the category of each discrete latent, by the rule latent.json names for it:
+ * `encoder`, the argmax of the encoder's logits after [means, log-variances]; `reconstruction`, the
+ * category whose decoding reconstructs the image best (src/models/decoder-output.ts, the model's own
+ * cost), the latents after it at category 0.
  */
 export async function encode(
   nets: LoadedNets,
@@ -116,34 +118,35 @@ export async function encode(
   const stats = tf.tidy(() => nets.encoder!.predict(tf.tensor4d(x, [1, h, w, c])) as tf.Tensor);
   const values = (await stats.data()) as Float32Array;
   stats.dispose();
-  const z = values.slice(0, latent.dim);
+  const z = values.slice(0, latent.continuous);
   const categories: number[] = [];
-  if (latent.encodesDiscrete) {
-    let offset = 2 * latent.dim;
-    for (const k of latent.discreteSizes) {
-      const logits = Array.from(values.subarray(offset, offset + k));
+  // the encoder's logits follow [means, log-variances]; only `encoder` latents have any
+  let logitOffset = 2 * latent.continuous;
+  let codeOffset = latent.continuous;
+  for (const [j, { size, inferred }] of latent.discrete.entries()) {
+    if (inferred === 'encoder') {
+      const logits = Array.from(values.subarray(logitOffset, logitOffset + size));
       categories.push(logits.indexOf(Math.max(...logits)));
-      offset += k;
+      logitOffset += size;
+    } else {
+      const code = fullCode(latent, z, [...categories, ...latent.discrete.slice(j).map(() => 0)]);
+      const part = (start: number, end: number) =>
+        end > start ? tf.tensor2d(code.slice(start, end), [1, end - start]) : undefined;
+      const costs = tf.tidy(() =>
+        categoryCosts(
+          latent.decoder,
+          (input) => nets.decoder.predict(input) as tf.Tensor,
+          tf.tensor2d(z, [1, latent.continuous]),
+          tf.tensor(x),
+          size,
+          { before: part(latent.continuous, codeOffset), after: part(codeOffset + size, code.length) },
+        ),
+      );
+      const row = Array.from((await costs.data()) as Float32Array);
+      costs.dispose();
+      categories.push(row.indexOf(Math.min(...row)));
     }
-  } else {
-    for (const [j, k] of latent.discreteSizes.entries()) {
-      const costs: number[] = [];
-      for (let category = 0; category < k; category++) {
-        const trial = [...categories, category];
-        const cost = tf.tidy(() => {
-          const code = fullCode(latent, z, [...trial, ...latent.discreteSizes.slice(j + 1).map(() => 0)]);
-          const logits = nets.decoder.predict(tf.tensor2d(code, [1, code.length])) as tf.Tensor;
-          const target = tf.tensor(x, logits.shape);
-          // Bernoulli negative log-likelihood summed over pixels, in the overflow-free form
-          return tf.sum(
-            tf.add(tf.sub(tf.relu(logits), tf.mul(logits, target)), tf.softplus(tf.neg(tf.abs(logits)))),
-          );
-        });
-        costs.push((await cost.data())[0]);
-        cost.dispose();
-      }
-      categories.push(costs.indexOf(Math.min(...costs)));
-    }
+    codeOffset += size;
   }
   return { z, categories };
 }

@@ -3,6 +3,7 @@ import { type GroundTruthData, sampleBatch } from '../../data/ground-truth.ts';
 import { datasetOfConfig } from '../../data/registry.ts';
 import { Rng } from '../../engine/rng.ts';
 import type { Model } from '../../models/model.ts';
+import { latentLayout } from '../../models/registry.ts';
 import { buildModel } from '../../run/build-model.ts';
 import type { TrainConfig } from '../../run/config.ts';
 import { type BatchSlice, sliceRanges, type TaskReplica, type TrainTask } from '../task.ts';
@@ -45,6 +46,7 @@ export function imageTask(config: TrainConfig, rng: Rng): ImageTask {
   return {
     ...replica,
     config,
+    latent: latentLayout(config),
     label: 'train',
     rateKey: 'imgPerSec',
     progressTerms: { loss: 'total', rec: 'reconstruction', kl: 'kl' },

@@ -32,8 +32,8 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
   const latent = detail.latent as Latent;
   const [nets, setNets] = useState<LoadedNets | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [z, setZ] = useState<Float32Array>(() => new Float32Array(latent.dim));
-  const [categories, setCategories] = useState<number[]>(() => latent.discreteSizes.map(() => 0));
+  const [z, setZ] = useState<Float32Array>(() => new Float32Array(latent.continuous));
+  const [categories, setCategories] = useState<number[]>(() => latent.discrete.map(() => 0));
   const [renders, setRenders] = useState(0);
   const [samples, setSamples] = useState<SamplesResponse | null>(null);
   const [samplesError, setSamplesError] = useState<string | null>(null);
@@ -70,7 +70,7 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
       while (pending.current) {
         const code = pending.current;
         pending.current = null;
-        const pixels = await decode(loaded, code);
+        const pixels = await decode(loaded, latent, code);
         draw(decoded.current, pixels, loaded.imageShape);
         if (decoded.current) decoded.current.dataset.code = JSON.stringify(Array.from(code));
         setRenders((r) => r + 1);
@@ -90,7 +90,7 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
 
   const order = useMemo(() => {
     const kl = latent.klPerDim;
-    const dims = Array.from({ length: latent.dim }, (_, d) => d);
+    const dims = Array.from({ length: latent.continuous }, (_, d) => d);
     return kl ? dims.sort((a, b) => (kl[b] ?? 0) - (kl[a] ?? 0)) : dims;
   }, [latent]);
 
@@ -143,7 +143,7 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
         </div>
         <div class="sliders">
           <div class="slider-tools">
-            <button type="button" onClick={() => setZ(new Float32Array(latent.dim))}>
+            <button type="button" onClick={() => setZ(new Float32Array(latent.continuous))}>
               all zero
             </button>
             <span class="muted">dims sorted by KL (nats, last logged step)</span>
@@ -168,7 +168,7 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
               </label>
             );
           })}
-          {latent.discreteSizes.map((k, j) => (
+          {latent.discrete.map(({ size: k }, j) => (
             <label key={`c${j}`} class="slider">
               <span class="dim">c{j}</span>
               <span class="kl" />

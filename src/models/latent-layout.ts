@@ -1,0 +1,40 @@
+/**
+ * A model's latent space as its decoder and the explorer see it: training writes it into the run
+ * folder as latent.json (src/run/latent-file.ts), and the server and the browser read that instead of
+ * knowing each model's rules. Plain data and no imports, so the web app can import it too.
+ */
+export interface LatentLayout {
+  /** the model's registry name */
+  model: string;
+  /** continuous dims: the first values of the decoder's input */
+  continuous: number;
+  /**
+   * `gaussian`: the encoder gives [means, log-variances] of q(z|x); `deterministic`: the means half is
+   * the code itself (the autoencoder), there is no posterior variance and no KL
+   */
+  code: 'gaussian' | 'deterministic';
+  /** discrete latents, fed to the decoder one-hot after the continuous code, in this order */
+  discrete: DiscreteLatent[];
+  /** p(x|z) (decoder-output.ts): `bernoulli`, the decoder outputs logits and an image is their sigmoid */
+  decoder: DecoderDistribution;
+}
+
+export interface DiscreteLatent {
+  /** categories */
+  size: number;
+  /**
+   * how an image's category is found: `encoder`, the argmax of the logits the encoder outputs after
+   * [means, log-variances] (JointVAE, the semi-supervised VAE); `reconstruction`, the category whose
+   * decoding from the mean code reconstructs the image best under the decoder's distribution (CascadeVAE's
+   * rule; the fair VAE's s, which is given in training and has no encoder output)
+   */
+  inferred: 'encoder' | 'reconstruction';
+}
+
+export const DECODER_DISTRIBUTIONS = ['bernoulli'] as const;
+export type DecoderDistribution = (typeof DECODER_DISTRIBUTIONS)[number];
+
+/** Width of the decoder's input: the continuous code and a one-hot of each discrete latent. */
+export function decoderInputWidth(layout: LatentLayout): number {
+  return layout.continuous + layout.discrete.reduce((sum, d) => sum + d.size, 0);
+}
