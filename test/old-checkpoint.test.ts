@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { readLog } from '../src/run/log.ts';
@@ -46,6 +46,15 @@ describe('a checkpoint written by af49a90 resumes exactly', () => {
     const expected = readLog(join(FIXTURES, 'image-run'), 'expected-log.jsonl');
     assert.equal(expected.length, 10);
     assertSameLog(strip(readLog(run)), strip(expected));
+    // the resumed run gains the latent.json its af49a90 trainer did not write
+    const written = JSON.parse(readFileSync(join(run, 'latent.json'), 'utf8'));
+    assert.deepEqual(written, {
+      model: 'beta-vae',
+      continuous: 2,
+      code: 'gaussian',
+      discrete: [],
+      decoder: 'bernoulli',
+    });
   });
 
   it('FHVAE: steps 5-8, across a hierarchical round, as the uninterrupted run logged them', () => {

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { datasetOfConfig } from '../src/data/registry.ts';
+import { useBackend } from '../src/engine/backend.ts';
+import { Rng } from '../src/engine/rng.ts';
+import { latentLayout, MODELS } from '../src/models/registry.ts';
+import { buildModel } from '../src/run/build-model.ts';
+import { resolveTrainConfig, type TrainConfig } from '../src/run/config.ts';
+import { LATENT_FILE, readLatentLayout } from '../src/run/latent-file.ts';
+import type { RunDetail } from '../src/server/api-types.ts';
+import { createDashboardServer, listen } from '../src/server/server.ts';
+import { presetConfig } from '../src/train/presets.ts';
+import { buildSession } from '../src/train/session.ts';
+import { train } from '../src/train/trainer.ts';
+import { ROOT, tempDir } from './helpers/cli.ts';
+
+// the models that read labels train on their own data
+const DATASET_OF: Record<string, string> = {
+  'semi-supervised-vae': 'mnist-semi',
+  'fair-vae': 'mnist-sensitive',
+};
+
+/** One step of a tiny run of `model` (MLP nets). */
+const tiny = (model: string, overrides: Record<string, unknown> = {}): TrainConfig =>
+  resolveTrainConfig({
+    model,
+    dataset: DATASET_OF[model] ?? 'dsprites',
+    architecture: 'mlp',
+    hidden: [8],
+    latentDim: 3,
+    batchSize: 4,
+    steps: 1,
+    logEvery: 1,
+    checkpointEvery: 1,
+    threads: 1,
+    ...overrides,
+  });
+
+describe('model definitions', () => {
+  before(() => useBackend('wasm'));
+
+  it('parses a model’s options once, in the config; building the model does not parse them again', () => {
+    const options = MODELS['beta-tcvae'].options as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
+    let parses = 0;
+    const originals = { parse: options.parse, safeParse: options.safeParse };
+    for (const name of ['parse', 'safeParse'] as const) {
+      options[name] = (...args) => {
+        parses += 1;
+        return originals[name].apply(options, args);
+      };
+    }
+    try {
+      const config = tiny('beta-tcvae', { modelOptions: { beta: 2 } });
+      buildModel(config, datasetOfConfig(config), new Rng(0));
+      assert.equal(parses, 1);
+      // the defaults fill what the config leaves out
+      assert.deepEqual(config.modelOptions, { alpha: 1, beta: 2, gamma: 1, estimator: 'mws' });
+      assert.deepEqual(MODELS['beta-tcvae'].defaults, { alpha: 1, beta: 6, gamma: 1, estimator: 'mws' });
+    } finally {
+      Object.assign(options, originals);
+    }
+  });
+
+  it('paper presets resolve to the numbers their sources cite, and repeat no default', () => {
+    // hand-copied from each paper (the sources the definitions cite)
+    const cited: Record<string, Record<string, unknown>> = {
+      vae: {},
+      'beta-vae': { beta: 4 },
+      'annealed-vae': { learningRate: 5e-4, gamma: 1000, capacityMax: 25, capacitySteps: 100_000 },
+      'beta-tcvae': { alpha: 1, beta: 6, gamma: 1, estimator: 'mws' },
+      'factor-vae': {
+        gamma: 35,
+        learningRate: 1e-4,
+        adamBeta1: 0.9,
+        adamBeta2: 0.999,
+        discriminatorLearningRate: 1e-4,
+        discriminatorBeta1: 0.5,
+        discriminatorBeta2: 0.9,
+      },
+      'dip-vae-i': { lambdaOffDiagonal: 10 },
+      'dip-vae-ii': { lambdaOffDiagonal: 10 },
+      'joint-vae': {
+        latentDim: 6,
+        learningRate: 5e-4,
+        discreteSizes: [3],
+        continuousCapacityMax: 40,
+        discreteCapacityMax: 1.1,
+        capacitySteps: 300_000,
+        gamma: 150,
+        temperature: 0.67,
+      },
+      'cascade-vae': { latentDim: 6, categories: 3, betaHigh: 10, betaLow: 2, relieveEvery: 20_000 },
+    };
+    const configDefaults = resolveTrainConfig({}) as Record<string, unknown>;
+    for (const [model, definition] of Object.entries(MODELS)) {
+      if (definition.paper == null) continue;
+      assert.ok(cited[model], `${model}: a paper preset the test knows`);
+      const resolved = resolveTrainConfig(presetConfig('paper', model)) as Record<string, unknown>;
+      const options = resolved.modelOptions as Record<string, unknown>;
+      for (const [key, value] of Object.entries(cited[model])) {
+        assert.deepEqual(key in options ? options[key] : resolved[key], value, `${model} ${key}`);
+      }
+      const { modelOptions = {}, ...keys } = definition.paper.config;
+      for (const [key, value] of Object.entries(modelOptions))
+        assert.notDeepEqual(
+          value,
+          (definition.defaults as Record<string, unknown>)[key],
+          `${model} repeats ${key}`,
+        );
+      for (const [key, value] of Object.entries(keys))
+        assert.notDeepEqual(value, configDefaults[key], `${model} repeats the config default ${key}`);
+    }
+    // the dlib preset is the sweep value alone: the config's defaults are disentanglement_lib's training
+    assert.deepEqual(presetConfig('dlib', 'factor-vae', 2), {
+      model: 'factor-vae',
+      modelOptions: { gamma: 30 },
+    });
+    assert.equal(configDefaults.steps, 300_000);
+  });
+
+  it('training writes latent.json; without it the same layout is derived from config.json, for every model', async () => {
+    for (const model of Object.keys(MODELS)) {
+      const dir = tempDir(`latent-${model}`);
+      const config = tiny(model, model === 'joint-vae' ? { modelOptions: { discreteSizes: [3, 2] } } : {});
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+      await train(buildSession(config), dir);
+      const written = JSON.parse(readFileSync(join(dir, LATENT_FILE), 'utf8'));
+      assert.deepEqual(written, latentLayout(config), model);
+      assert.equal(written.continuous, 3);
+      rmSync(join(dir, LATENT_FILE));
+      const derived = await readLatentLayout(dir, JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
+      assert.deepEqual(derived, { layout: written, source: 'config' }, model);
+    }
+    const joint = latentLayout(tiny('joint-vae', { modelOptions: { discreteSizes: [3, 2] } }));
+    assert.deepEqual(joint.discrete, [
+      { size: 3, inferred: 'encoder' },
+      { size: 2, inferred: 'encoder' },
+    ]);
+    assert.deepEqual(latentLayout(tiny('cascade-vae')).discrete, [{ size: 3, inferred: 'reconstruction' }]);
+  });
+
+  describe('the server serves latent.json', () => {
+    let server: ReturnType<typeof createDashboardServer>;
+    let port: number;
+    const runs = tempDir('latent-serve');
+    before(async () => {
+      // a run trained now, one from af49a90 (no latent.json), one whose latent.json says something else
+      // than its config (the server must read the file) and one whose latent.json is broken
+      const fresh = join(runs, 'fresh');
+      mkdirSync(fresh);
+      const config = tiny('cascade-vae', { modelOptions: { categories: 4 } });
+      writeFileSync(join(fresh, 'config.json'), JSON.stringify(config));
+      await train(buildSession(config), fresh);
+      cpSync(join(ROOT, 'test', 'fixtures', 'af49a90', 'image-run'), join(runs, 'old'), { recursive: true });
+      assert.ok(!existsSync(join(runs, 'old', LATENT_FILE)));
+      cpSync(fresh, join(runs, 'edited'), { recursive: true });
+      const edited = JSON.parse(readFileSync(join(fresh, LATENT_FILE), 'utf8'));
+      writeFileSync(join(runs, 'edited', LATENT_FILE), JSON.stringify({ ...edited, continuous: 7 }));
+      cpSync(fresh, join(runs, 'broken'), { recursive: true });
+      writeFileSync(join(runs, 'broken', LATENT_FILE), JSON.stringify({ ...edited, decoder: 'poisson' }));
+      server = createDashboardServer({ runsDir: runs, webDist: null });
+      await listen(server, 0, '127.0.0.1');
+      port = (server.address() as AddressInfo).port;
+    });
+    after(() => {
+      server.closeAllConnections();
+      server.close();
+    });
+    const get = (id: string) => fetch(`http://127.0.0.1:${port}/api/run?id=${id}`);
+
+    it('a trained run: its latent.json, with the KL per dim of its log', async () => {
+      const detail = (await (await get('fresh')).json()) as RunDetail;
+      const { klPerDim, source, ...layout } = detail.latent!;
+      assert.equal(source, 'latent.json');
+      assert.deepEqual(layout, JSON.parse(readFileSync(join(runs, 'fresh', LATENT_FILE), 'utf8')));
+      assert.deepEqual(layout.discrete, [{ size: 4, inferred: 'reconstruction' }]);
+      assert.equal(klPerDim?.length, 3);
+      const edited = (await (await get('edited')).json()) as RunDetail;
+      assert.equal(edited.latent?.continuous, 7, 'read from the file, not from config.json');
+    });
+
+    it('an af49a90 run without latent.json: derived from its config', async () => {
+      const detail = (await (await get('old')).json()) as RunDetail;
+      assert.equal(detail.latent?.source, 'config');
+      assert.deepEqual(
+        { ...detail.latent, source: undefined, klPerDim: undefined },
+        {
+          model: 'beta-vae',
+          continuous: 2,
+          code: 'gaussian',
+          discrete: [],
+          decoder: 'bernoulli',
+          source: undefined,
+          klPerDim: undefined,
+        },
+      );
+    });
+
+    it('a broken latent.json: 422 naming the file and the field', async () => {
+      const response = await get('broken');
+      assert.equal(response.status, 422);
+      const { error } = (await response.json()) as { error: string };
+      assert.match(error, /broken\/latent\.json: decoder: /);
+    });
+  });
+});
