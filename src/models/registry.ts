@@ -1,5 +1,6 @@
 import { InputError } from '../io/input-error.ts';
 import { annealedVae } from './annealed-vae.ts';
+import { autoencoder } from './autoencoder.ts';
 import { betaTcVae } from './beta-tcvae.ts';
 import { betaVae } from './beta-vae.ts';
 import { cascadeVae } from './cascade-vae.ts';
@@ -26,6 +27,7 @@ export const MODELS: Record<string, ModelDefinition> = Object.fromEntries(
     cascadeVae,
     semiSupervisedVae,
     fairVae,
+    autoencoder,
   ].map((definition) => [definition.name, definition as ModelDefinition]),
 );
 
