@@ -9,6 +9,7 @@ const program = new Command('untangle')
 const subcommands: Array<() => Promise<{ register(program: Command): void }>> = [
   () => import('./train.ts'),
   () => import('./traverse.ts'),
+  () => import('./scatter.ts'),
   () => import('./encode.ts'),
   () => import('./decode.ts'),
   () => import('./data.ts'),
