@@ -568,3 +568,21 @@ describe('untangle serve', () => {
     );
   });
 });
+
+describe('the web build hash', () => {
+  it('covers the files outside web/ that the app imports, and what they import', async () => {
+    const { webSourceHash } = await import('../src/server/web-build.ts');
+    const root = tempDir('web-hash');
+    mkdirSync(join(root, 'web', 'src'), { recursive: true });
+    mkdirSync(join(root, 'shared'));
+    writeFileSync(join(root, 'web', 'src', 'app.ts'), "import { b } from '../../shared/b.ts';\n");
+    writeFileSync(join(root, 'shared', 'b.ts'), "export { c as b } from './c.ts';\n");
+    writeFileSync(join(root, 'shared', 'c.ts'), 'export const c = 1;\n');
+    writeFileSync(join(root, 'shared', 'unused.ts'), 'export const u = 1;\n');
+    const before = webSourceHash(join(root, 'web'));
+    writeFileSync(join(root, 'shared', 'unused.ts'), 'export const u = 2;\n');
+    assert.equal(webSourceHash(join(root, 'web')), before, 'a file the app does not import');
+    writeFileSync(join(root, 'shared', 'c.ts'), 'export const c = 2;\n');
+    assert.notEqual(webSourceHash(join(root, 'web')), before, 'a file imported through another');
+  });
+});

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { completedDir, replaceDirAtomic } from '../io/atomic.ts';
 
 /** The dashboard's sources (web/ at the package root) and where their build goes (web/dist, gitignored). */
@@ -22,7 +22,26 @@ function sourceFiles(webDir: string): string[] {
     }
   };
   walk(webDir);
-  return out.sort();
+  return [...out.sort(), ...importedOutside(webDir, out)];
+}
+
+/**
+ * Files outside web/ that its sources import by relative path (src/models/decoder-output.ts, the API
+ * types), and what those import in turn: part of the bundle, so part of the hash.
+ */
+function importedOutside(webDir: string, files: readonly string[]): string[] {
+  const found = new Set<string>();
+  const scan = (file: string) => {
+    if (!/\.tsx?$/.test(file)) return;
+    for (const m of readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+\.tsx?)'/g)) {
+      const path = resolve(dirname(file), m[1]);
+      if (!relative(webDir, path).startsWith('..') || found.has(path) || !existsSync(path)) continue;
+      found.add(path);
+      scan(path);
+    }
+  };
+  for (const file of files) scan(file);
+  return [...found].sort();
 }
 
 /**
