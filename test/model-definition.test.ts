@@ -210,3 +210,46 @@ describe('model definitions', () => {
     });
   });
 });
+
+describe('decoder-output: the reconstruction rule', () => {
+  it('costs every category of one latent with the others held, as −log Bernoulli by hand', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { categoryCosts } = await import('../src/models/decoder-output.ts');
+    // a linear "decoder" from inputs [z (2), before (2), this latent (3), after (2)] to 4 pixel logits
+    const w = Array.from({ length: 9 * 4 }, (_, i) => Math.sin(i + 1));
+    const decode = (input: import('@tensorflow/tfjs-core').Tensor2D) =>
+      tf.reshape(tf.matMul(input, tf.tensor2d(w, [9, 4])), [input.shape[0], 2, 2, 1]);
+    const z = [
+      [0.5, -1],
+      [2, 0.25],
+    ];
+    const before = [
+      [0, 1],
+      [1, 0],
+    ];
+    const after = [
+      [1, 0],
+      [0, 1],
+    ];
+    const x = [
+      [1, 0, 0, 1],
+      [0, 0, 1, 1],
+    ];
+    const costs = categoryCosts('bernoulli', decode, tf.tensor2d(z), tf.tensor4d(x.flat(), [2, 2, 2, 1]), 3, {
+      before: tf.tensor2d(before),
+      after: tf.tensor2d(after),
+    }).arraySync();
+    for (let i = 0; i < 2; i++) {
+      for (let k = 0; k < 3; k++) {
+        const input = [...z[i], ...before[i], ...[0, 1, 2].map((c) => (c === k ? 1 : 0)), ...after[i]];
+        let nll = 0;
+        for (let p = 0; p < 4; p++) {
+          const logit = input.reduce((s, v, j) => s + v * w[j * 4 + p], 0);
+          const q = 1 / (1 + Math.exp(-logit));
+          nll -= x[i][p] * Math.log(q) + (1 - x[i][p]) * Math.log(1 - q);
+        }
+        assert.ok(Math.abs(costs[i][k] - nll) < 1e-4, `example ${i} category ${k}: ${costs[i][k]} vs ${nll}`);
+      }
+    }
+  });
+});
