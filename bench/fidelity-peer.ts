@@ -4,8 +4,9 @@
  * hyperparameters and budget, run alternately (one at a time, so both see the same machine load). Prints
  * each run as a JSON line, then the comparison: final training reconstruction and KL (mean over seeds;
  * agree within 5%?), active units (equal?) and MIG (within the seed spread?).
- * Options: --steps N (300) --seeds S (3) --batch B (64) --lr (1e-3) --beta (4) --tc-beta (6)
- * --models beta-vae,beta-tcvae --threads T (2, Untangle) --peer-threads T (1, PyTorch) --npz FILE (runs/dsprites.npz, written if missing)
+ * Options: --steps N (the demo's 1,500) --seeds S (3) --batch B (64) --lr (the demo's 2e-3) --beta (4)
+ * --tc-beta (the demo's 10) --models beta-vae,beta-tcvae --threads T (1, Untangle) --peer-threads T (1,
+ * PyTorch) --npz FILE (runs/dsprites.npz, written if missing)
  * --out DIR (runs/fidelity-peer) --json FILE (also write the comparison there).
  */
 import { spawnSync } from 'node:child_process';
@@ -13,20 +14,23 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEMO_RECIPE } from '../src/cli/demo.ts';
 import { lastTenth } from '../src/sweep/study.ts';
 import { spreadOf } from '../src/sweep/study-report.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
-    steps: { type: 'string', default: '300' },
+    steps: { type: 'string', default: String(DEMO_RECIPE.steps) },
     seeds: { type: 'string', default: '3' },
-    batch: { type: 'string', default: '64' },
-    lr: { type: 'string', default: '1e-3' },
+    batch: { type: 'string', default: String(DEMO_RECIPE.batchSize) },
+    lr: { type: 'string', default: String(DEMO_RECIPE.learningRate) },
     beta: { type: 'string', default: '4' },
-    'tc-beta': { type: 'string', default: '6' },
+    'tc-beta': { type: 'string', default: String(DEMO_RECIPE.modelOptions.beta) },
     models: { type: 'string', default: 'beta-vae,beta-tcvae' },
-    threads: { type: 'string', default: '2' },
+    // one thread: Untangle's threads split the batch, and β-TCVAE's q(z) estimate then sees only each
+    // thread's share of it, where the peer's sees the whole batch
+    threads: { type: 'string', default: '1' },
     // PyTorch's OpenMP threads spin: on a shared, loaded machine one thread trains faster than two
     'peer-threads': { type: 'string', default: '1' },
     npz: { type: 'string', default: join(root, 'runs', 'dsprites.npz') },
@@ -133,7 +137,7 @@ function peer(model: string, seed: number): Measured {
     '--seed',
     String(seed),
     '--threads',
-    values.threads,
+    values['peer-threads'],
   ]);
   const r = JSON.parse(out.trim().split('\n').pop()!);
   return {
