@@ -8,7 +8,10 @@ KL per dim and active units (Var_x E[z_d|x] > 0.01) on 10,000 points, and disent
 discretised MIG (20 equal-width bins per code, numpy.histogram edges; sklearn's mutual_info_score).
 Prints one JSON line. Run it with /usr/bin/python3 (Debian's python3-torch).
 Usage: fidelity_peer.py --npz FILE --model beta-vae|beta-tcvae [--beta 4] [--steps N] [--batch 64]
-       [--lr 1e-3] [--seed 0] [--threads 2] [--log-every 10]"""
+       [--lr 1e-3] [--seed 0] [--threads 2] [--log-every 10]
+       fidelity_peer.py --same-start DIR --model M --beta B: one loss and its gradients at the weights,
+       batch and noise Untangle wrote into DIR (bench/fidelity-same-start.ts); prints terms and the L2
+       norm of each weight's gradient, by Untangle's weight names."""
 import os
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse, json, math, time
@@ -17,7 +20,8 @@ import torch, torch.nn as nn, torch.nn.functional as F
 from sklearn.metrics import mutual_info_score
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--npz", required=True)
+ap.add_argument("--npz")
+ap.add_argument("--same-start")
 ap.add_argument("--model", choices=["beta-vae", "beta-tcvae"], default="beta-vae")
 ap.add_argument("--beta", type=float, default=4.0)
 ap.add_argument("--steps", type=int, default=300)
@@ -33,19 +37,26 @@ torch.manual_seed(a.seed)
 rng = np.random.default_rng(a.seed)
 Z = 10
 
-# the images decompressed once into an .npy beside the .npz (3 GB), memory-mapped by later runs
-cache = a.npz + ".imgs.npy"
-if not os.path.exists(cache):
-    data = np.load(a.npz)
-    np.save(cache + ".tmp.npy", data["imgs"])
-    os.replace(cache + ".tmp.npy", cache)
-imgs = np.load(cache, mmap_mode="r")  # uint8 [N, 64, 64] in {0, 1}
-# drop the constant colour: shape, scale, orientation, posX, posY
-factors = np.load(a.npz)["latents_classes"][:, 1:]
-N = imgs.shape[0]
+N = 737_280  # dSprites' size (the .npz's when training)
+
+
+def load_data():
+    global N
+    # the images decompressed once into an .npy beside the .npz (3 GB), memory-mapped by later runs
+    cache = a.npz + ".imgs.npy"
+    if not os.path.exists(cache):
+        data = np.load(a.npz)
+        np.save(cache + ".tmp.npy", data["imgs"])
+        os.replace(cache + ".tmp.npy", cache)
+    imgs = np.load(cache, mmap_mode="r")  # uint8 [N, 64, 64] in {0, 1}
+    # drop the constant colour: shape, scale, orientation, posX, posY
+    factors = np.load(a.npz)["latents_classes"][:, 1:]
+    N = imgs.shape[0]
+    return imgs, factors
 
 
 def batch_of(idx):
+    imgs = DATA[0]
     return torch.from_numpy(imgs[idx].astype(np.float32)).unsqueeze(1)
 
 
@@ -99,9 +110,9 @@ def log_normal(x, mu, logvar):
     return -0.5 * (LOG_2PI + logvar + (x - mu) ** 2 / logvar.exp())
 
 
-def loss_terms(x):
+def loss_terms(x, eps=None):
     mu, logvar = enc(x)
-    z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+    z = mu + torch.exp(0.5 * logvar) * (torch.randn_like(mu) if eps is None else eps)
     logits = dec(z)
     rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / x.shape[0]
     kl_dim = (0.5 * (mu ** 2 + logvar.exp() - logvar - 1)).mean(0)
@@ -123,6 +134,66 @@ def loss_terms(x):
     return rec + mi + a.beta * tc + dwkl, rec, kl
 
 
+def tf_to_torch(name, w):
+    """A weight in Untangle's (TensorFlow) layout to this module's: conv kernels HWIO to OIHW, transposed
+    conv HW(out)(in) to (in)(out)HW, dense [in, out] to [out, in]; the dense layers next to the 4x4x64
+    reshape also reorder NHWC to NCHW (TensorFlow flattens (h, w, c), PyTorch (c, h, w))."""
+    layer = name.split("/")[0]
+    if w.ndim == 4:
+        return w.transpose(3, 2, 0, 1)
+    if layer == "e5" and w.ndim == 2:  # the dense after flatten: its inputs are (h, w, c)
+        return w.reshape(4, 4, 64, -1).transpose(3, 2, 0, 1).reshape(w.shape[1], -1)
+    if layer == "d2":  # the dense before the reshape: its outputs are (h, w, c)
+        if w.ndim == 2:
+            return w.reshape(-1, 4, 4, 64).transpose(3, 1, 2, 0).reshape(1024, -1)
+        return w.reshape(4, 4, 64).transpose(2, 0, 1).reshape(-1)
+    return w.T if w.ndim == 2 else w
+
+
+TORCH_NAMES = {"e1": enc.convs[0], "e2": enc.convs[1], "e3": enc.convs[2], "e4": enc.convs[3], "e5": enc.fc,
+               "means_logvars": enc.out, "d1": dec.fc1, "d2": dec.fc2, "d3": dec.deconvs[0],
+               "d4": dec.deconvs[1], "d5": dec.deconvs[2], "logits": dec.deconvs[3]}
+
+
+def same_start(folder):
+    meta = json.load(open(os.path.join(folder, "weights.json")))
+    params = {}
+    for w in meta["weights"]:
+        layer, kind = w["name"].split("/")[0], w["name"].split("/")[-1]
+        kind = kind.split("_")[0]  # a second model in a process names its weights bias_1
+        param = getattr(TORCH_NAMES[layer], "weight" if kind == "kernel" else "bias")
+        value = torch.from_numpy(np.ascontiguousarray(tf_to_torch(w["name"], np.load(os.path.join(folder, w["file"])))))
+        assert param.shape == value.shape, (w["name"], param.shape, value.shape)
+        with torch.no_grad():
+            param.copy_(value)
+        params[w["name"]] = param
+    x = torch.from_numpy(np.load(os.path.join(folder, "x.npy"))).permute(0, 3, 1, 2).contiguous()
+    eps = torch.from_numpy(np.load(os.path.join(folder, "eps.npy")))
+    total, rec, kl = loss_terms(x, eps)
+    opt.zero_grad()
+    total.backward()
+    first = {"total": total.item(), "reconstruction": rec.item(), "kl": kl.item(),
+             "gradNorms": {n: p.grad.norm().item() for n, p in params.items()}}
+    # --steps Adam steps on this one batch and noise, the loss after each
+    adam = torch.optim.Adam(list(params.values()), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
+    losses = []
+    for _ in range(a.steps):
+        adam.zero_grad()
+        loss_terms(x, eps)[0].backward()
+        adam.step()
+        with torch.no_grad():
+            losses.append(loss_terms(x, eps)[0].item())
+    print(json.dumps({**first, "losses": losses}))
+
+
+if a.same_start:
+    torch.set_default_dtype(torch.float32)
+    same_start(a.same_start)
+    raise SystemExit(0)
+if not a.npz:
+    ap.error("--npz FILE is needed to train")
+DATA = load_data()
+factors = DATA[1]
 log = []
 began = time.perf_counter()
 for step in range(1, a.steps + 1):
