@@ -5,84 +5,13 @@ import { useBackend } from '../src/engine/backend.ts';
 import { nativeAddon } from '../src/engine/kernels/native/addon.ts';
 import { preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
 import { Rng } from '../src/engine/rng.ts';
-
-type Pad = 'same' | 'valid';
-interface Case {
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: [number, number];
-  stride: number;
-  pad: Pad;
-}
-
-// Layers with at most 4 image channels take the matmul route, wider ones XNNPACK's conv: cover both.
-const cases: Case[] = [];
-for (const stride of [1, 2]) {
-  for (const pad of ['same', 'valid'] as const) {
-    for (const wide of [false, true]) {
-      const ci = (narrow: number) => (wide ? narrow + 5 : narrow);
-      cases.push({ n: 2, h: 7, w: 9, ci: ci(3), co: 5, k: [3, 3], stride, pad });
-      cases.push({ n: 3, h: 8, w: 8, ci: ci(2), co: 4, k: [4, 4], stride, pad });
-      cases.push({ n: 1, h: 5, w: 6, ci: ci(1), co: 2, k: [2, 3], stride, pad });
-      cases.push({ n: 2, h: 9, w: 5, ci: ci(4), co: 1, k: [1, 1], stride, pad });
-    }
-  }
-}
-cases.push({ n: 2, h: 11, w: 7, ci: 2, co: 3, k: [4, 4], stride: 3, pad: 'same' });
-cases.push({ n: 2, h: 11, w: 7, ci: 6, co: 3, k: [4, 4], stride: 3, pad: 'same' });
-
-function randomArray(rng: Rng, size: number): Float32Array {
-  return rng.fillNormal(new Float32Array(size));
-}
-
-/** Forward values and gradients of conv2d and conv2dTranspose for one case on the current backend. */
-function compute(c: Case, seed: number): Record<string, Float32Array> {
-  const rng = new Rng(seed);
-  const x = tf.tensor4d(randomArray(rng, c.n * c.h * c.w * c.ci), [c.n, c.h, c.w, c.ci]);
-  const w = tf.tensor4d(randomArray(rng, c.k[0] * c.k[1] * c.ci * c.co), [c.k[0], c.k[1], c.ci, c.co]);
-  const y = tf.conv2d(x, w, c.stride, c.pad);
-  const dy = tf.tensor(randomArray(rng, y.size), y.shape) as tf.Tensor4D;
-  const convGrads = tf.grads((...[a, b]: tf.Tensor[]) =>
-    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)),
-  );
-  const [gx, gw] = convGrads([x, w]);
-  // conv2dTranspose maps dy's shape back to x's: forward, and its gradients w.r.t. dy and the filter.
-  const t = tf.conv2dTranspose(dy, w, [c.n, c.h, c.w, c.ci], c.stride, c.pad);
-  const dt = tf.tensor(randomArray(rng, t.size), t.shape) as tf.Tensor4D;
-  const transposeGrads = tf.grads((...[a, b]: tf.Tensor[]) =>
-    tf.sum(
-      tf.mul(
-        tf.conv2dTranspose(a as tf.Tensor4D, b as tf.Tensor4D, [c.n, c.h, c.w, c.ci], c.stride, c.pad),
-        dt,
-      ),
-    ),
-  );
-  const [gdy, gw2] = transposeGrads([dy, w]);
-  const out = {
-    conv: y.dataSync() as Float32Array,
-    convGradInput: gx.dataSync() as Float32Array,
-    convGradFilter: gw.dataSync() as Float32Array,
-    transposed: t.dataSync() as Float32Array,
-    transposedGradInput: gdy.dataSync() as Float32Array,
-    transposedGradFilter: gw2.dataSync() as Float32Array,
-  };
-  tf.dispose([x, w, y, dy, gx, gw, t, dt, gdy, gw2]);
-  return out;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
+import {
+  CONV_CASES,
+  convCaseLabel,
+  convCaseOutputs,
+  randomArray,
+  relativeError,
+} from './helpers/conv-cases.ts';
 
 // Both engines of the wasm backend: the native AVX2/FMA addon where it loads, our wasm kernels always.
 const engines = nativeAddon() ? [true, false] : [false];
@@ -91,17 +20,14 @@ const engineName = (native: boolean) => (native ? 'native' : 'wasm');
 describe('wasm-backend kernels (native and wasm) match the cpu backend', async () => {
   const expected: Record<string, Float32Array>[] = [];
   await useBackend('cpu');
-  cases.forEach((c, i) => {
-    expected.push(compute(c, 100 + i));
-  });
+  for (const [i, c] of CONV_CASES.entries()) expected.push(await convCaseOutputs(c, 100 + i));
   await useBackend('wasm');
-  cases.forEach((c, i) => {
-    const label = `${c.n}x${c.h}x${c.w}x${c.ci}->${c.co} k${c.k.join('x')} s${c.stride} ${c.pad}`;
+  CONV_CASES.forEach((c, i) => {
     for (const native of engines) {
-      it(`${engineName(native)}: values and gradients agree to 1e-4 relative: ${label}`, () => {
+      it(`${engineName(native)}: values and gradients agree to 1e-4 relative: ${convCaseLabel(c)}`, async () => {
         preferNativeKernels(native);
         const before = tf.memory().numTensors;
-        const actual = compute(c, 100 + i);
+        const actual = await convCaseOutputs(c, 100 + i);
         for (const key of Object.keys(expected[i])) {
           const err = relativeError(actual[key], expected[i][key]);
           assert.ok(err <= 1e-4, `${key}: relative error ${err.toExponential(2)} > 1e-4`);

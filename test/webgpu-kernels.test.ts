@@ -3,69 +3,14 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
 import { Rng } from '../src/engine/rng.ts';
+import {
+  CONV_CASES,
+  convCaseLabel,
+  convCaseOutputs,
+  randomArray,
+  relativeError,
+} from './helpers/conv-cases.ts';
 import { webgpuSkipReason } from './helpers/webgpu.ts';
-
-type Pad = 'same' | 'valid';
-interface Case {
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  k: [number, number];
-  stride: number;
-  pad: Pad;
-}
-
-// Strides 1 and 2 (and 3), same and valid padding, odd sizes, 1 to 70 channels (wide ones cross a
-// 64-wide tile); the 16x16 valid case has a filter-gradient K (2·14·14) long enough to be split.
-const cases: Case[] = [
-  { n: 2, h: 7, w: 9, ci: 3, co: 5, k: [3, 3], stride: 1, pad: 'same' },
-  { n: 2, h: 16, w: 16, ci: 3, co: 5, k: [3, 3], stride: 1, pad: 'valid' },
-  { n: 3, h: 8, w: 8, ci: 1, co: 4, k: [4, 4], stride: 2, pad: 'same' },
-  { n: 1, h: 9, w: 7, ci: 6, co: 1, k: [4, 4], stride: 2, pad: 'valid' },
-  { n: 2, h: 6, w: 5, ci: 33, co: 70, k: [2, 3], stride: 2, pad: 'same' },
-  { n: 1, h: 5, w: 6, ci: 70, co: 20, k: [1, 1], stride: 1, pad: 'valid' },
-  { n: 2, h: 11, w: 7, ci: 2, co: 3, k: [4, 4], stride: 3, pad: 'same' },
-];
-
-function randomArray(rng: Rng, size: number): Float32Array {
-  return rng.fillNormal(new Float32Array(size));
-}
-
-/** Forward values and gradients of (fused) conv2d and conv2dTranspose for one case, read asynchronously. */
-async function compute(c: Case, seed: number): Promise<Record<string, Float32Array>> {
-  const rng = new Rng(seed);
-  const x = tf.tensor4d(randomArray(rng, c.n * c.h * c.w * c.ci), [c.n, c.h, c.w, c.ci]);
-  const w = tf.tensor4d(randomArray(rng, c.k[0] * c.k[1] * c.ci * c.co), [c.k[0], c.k[1], c.ci, c.co]);
-  const bias = tf.tensor1d(randomArray(rng, c.co));
-  const y = tf.conv2d(x, w, c.stride, c.pad);
-  const dy = tf.tensor(randomArray(rng, y.size), y.shape) as tf.Tensor4D;
-  const fused = tf.fused.conv2d({ x, filter: w, strides: c.stride, pad: c.pad, bias, activation: 'relu' });
-  const [gx, gw] = tf.grads((...[a, b]: tf.Tensor[]) =>
-    tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), dy)),
-  )([x, w]);
-  const inShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
-  const t = tf.conv2dTranspose(dy, w, inShape, c.stride, c.pad);
-  const tensors = { conv: y, fusedConv: fused, convGradInput: gx, convGradFilter: gw, transposed: t };
-  const out: Record<string, Float32Array> = {};
-  for (const [key, tensor] of Object.entries(tensors)) out[key] = (await tensor.data()) as Float32Array;
-  tf.dispose([x, w, bias, dy, ...Object.values(tensors)]);
-  return out;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
-
-const label = (c: Case) => `${c.n}x${c.h}x${c.w}x${c.ci}->${c.co} k${c.k.join('x')} s${c.stride} ${c.pad}`;
 
 /** Forward and gradients of (fused) matmuls with every transpose combination and a batched one. */
 async function computeMatMuls(): Promise<Float32Array[]> {
@@ -98,7 +43,7 @@ async function computeMatMuls(): Promise<Float32Array[]> {
 describe('webgpu WGSL kernels match the cpu backend (SwiftShader)', async () => {
   await useBackend('cpu');
   const expected: Record<string, Float32Array>[] = [];
-  for (const [i, c] of cases.entries()) expected.push(await compute(c, 100 + i));
+  for (const [i, c] of CONV_CASES.entries()) expected.push(await convCaseOutputs(c, 100 + i));
   const expectedMatMuls = await computeMatMuls();
   const skip = await webgpuSkipReason();
   const shaders = new Set<string>();
@@ -113,10 +58,10 @@ describe('webgpu WGSL kernels match the cpu backend (SwiftShader)', async () => 
       return run(program, ...rest);
     };
   }
-  for (const [i, c] of cases.entries()) {
-    it(`conv values and gradients agree to 1e-4 relative: ${label(c)}`, { skip }, async () => {
+  for (const [i, c] of CONV_CASES.entries()) {
+    it(`conv values and gradients agree to 1e-4 relative: ${convCaseLabel(c)}`, { skip }, async () => {
       const before = tf.memory().numTensors;
-      const actual = await compute(c, 100 + i);
+      const actual = await convCaseOutputs(c, 100 + i);
       for (const key of Object.keys(expected[i])) {
         const err = relativeError(actual[key], expected[i][key]);
         assert.ok(err <= 1e-4, `${key}: relative error ${err.toExponential(2)} > 1e-4`);
