@@ -20,6 +20,9 @@ async function computeMatMuls(): Promise<Float32Array[]> {
   const bias = tf.tensor1d(randomArray(rng, 70));
   const a3 = tf.tensor3d(randomArray(rng, 3 * 5 * 300), [3, 5, 300]);
   const b3 = tf.tensor3d(randomArray(rng, 3 * 6 * 300), [3, 6, 300]);
+  // a dense layer with a long K (a conv64 encoder's 1024 -> 256): split-K, bias and ReLU after the sum
+  const along = tf.tensor2d(randomArray(rng, 3 * 2048), [3, 2048]);
+  const blong = tf.tensor2d(randomArray(rng, 2048 * 70), [2048, 70]);
   const dense = (x: tf.Tensor, w: tf.Tensor) =>
     tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias, activation: 'relu' });
   const [ga, gb] = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(dense(x, w))))([a, b]);
@@ -33,10 +36,11 @@ async function computeMatMuls(): Promise<Float32Array[]> {
     ga,
     gb,
     tf.matMul(a3, b3, false, true),
+    tf.fused.matMul({ a: along, b: blong, bias, activation: 'relu' }),
   ];
   const out: Float32Array[] = [];
   for (const r of results) out.push((await r.data()) as Float32Array);
-  tf.dispose([a, b, bias, a3, b3, ...results]);
+  tf.dispose([a, b, bias, a3, b3, along, blong, ...results]);
   return out;
 }
 

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { BACKENDS, type BackendName } from '../engine/backend.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { runTraining } from '../jobs/run-training.ts';
 import { evaluateRun } from '../metrics/evaluate-run.ts';
@@ -38,6 +39,7 @@ interface DemoFlags {
   steps: number;
   threads: number;
   seed: number;
+  backend: BackendName;
   overwrite?: boolean;
 }
 
@@ -56,6 +58,11 @@ export function register(program: Command): void {
       DEMO_RECIPE.threads,
     )
     .option('--seed <s>', 'seed of every random draw', intOption('--seed'), 0)
+    .option(
+      '--backend <name>',
+      `engine backend: ${BACKENDS.join(', ')} (webgpu trains on the GPU; scoring and pictures run on wasm)`,
+      'wasm',
+    )
     .option('--overwrite', 'replace an existing run folder')
     .action(async (flags: DemoFlags) => {
       const out =
@@ -65,6 +72,7 @@ export function register(program: Command): void {
         steps: flags.steps,
         seed: flags.seed,
         threads: flags.threads,
+        backend: flags.backend,
         checkpointEvery: 500,
       });
       await prepareRunDir(out, Boolean(flags.overwrite));

@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { SpeechCorpus } from '../data/speech/corpus.ts';
 import { loadSpeechCorpus } from '../data/speech/load.ts';
-import { useBackend } from '../engine/backend.ts';
+import { inferenceBackend, useBackend } from '../engine/backend.ts';
 import { InputError } from '../io/input-error.ts';
 import type { Fhvae } from '../models/fhvae.ts';
 import { isSequenceConfig, type RunConfig, type SequenceTrainConfig } from '../run/config.ts';
+import { loadRun } from '../run/load-run.ts';
 import { buildSequenceSession, buildSession } from '../train/session.ts';
 import { type TrainOptions, train } from '../train/trainer.ts';
 import { writeFhvaePictures } from '../viz/fhvae-pictures.ts';
@@ -43,7 +44,13 @@ export async function runTraining(
   }
   const session = buildSession(config);
   await train(session, runDir, { resume, progress, onStep, signal });
-  await writeRunPictures(session.model, session.data, runDir, config.seed);
+  if (inferenceBackend(config.backend) === config.backend) {
+    await writeRunPictures(session.model, session.data, runDir, config.seed);
+    return;
+  }
+  // pictures read results synchronously: a GPU run hands its last checkpoint (the final weights) to wasm
+  const onInference = await loadRun(runDir);
+  await writeRunPictures(onInference.model, onInference.data, runDir, config.seed);
 }
 
 /** An FHVAE run on a loaded corpus, trained (or resumed) and pictured; returns the trained model. */

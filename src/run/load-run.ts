@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { GroundTruthData } from '../data/ground-truth.ts';
 import { datasetOfConfig } from '../data/registry.ts';
-import { type BackendName, useBackend } from '../engine/backend.ts';
+import { type BackendName, inferenceBackend, useBackend } from '../engine/backend.ts';
 import { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { InputError } from '../io/input-error.ts';
@@ -44,13 +44,17 @@ export async function saveRunConfig(runDir: string, config: RunConfig): Promise<
   await writeFileAtomic(join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
 }
 
-/** A trained run's model (weights from its checkpoint) and dataset, for pictures and evaluation. */
+/**
+ * A trained run's model (weights from its checkpoint) and dataset, for pictures and evaluation, on the
+ * backend's inference backend: a webgpu run (or `--backend webgpu`) is encoded and decoded on wasm,
+ * which reads results synchronously; the checkpoint format is the same on every backend.
+ */
 export async function loadRun(
   runDir: string,
   backend?: BackendName,
 ): Promise<{ config: TrainConfig; model: Model; data: GroundTruthData }> {
   const config = await loadRunConfig(runDir);
-  await useBackend(backend ?? config.backend);
+  await useBackend(inferenceBackend(backend ?? config.backend));
   const data = datasetOfConfig(config);
   const model = buildModel(config, data, new Rng(config.seed));
   await readCheckpoint(runDir, model);

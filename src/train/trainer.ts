@@ -1,6 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SyncReadError } from '../engine/kernels/webgpu/program.ts';
 import { Rng } from '../engine/rng.ts';
+import { InputError } from '../io/input-error.ts';
 import { readCheckpoint, writeCheckpoint } from '../run/checkpoint.ts';
 import { lastCheckpointNote } from '../run/checkpoint-note.ts';
 import { writeLatentFile } from '../run/latent-file.ts';
@@ -104,6 +106,10 @@ export async function train<S extends BatchSlice>(
   } catch (err) {
     if (err instanceof NonFiniteLossError)
       throw new NonFiniteLossError(`${err.message}; ${lastCheckpointNote(runDir)}`);
+    if (err instanceof SyncReadError)
+      throw new InputError(
+        `backend ${config.backend}: model ${config.model} reads values back synchronously during a training step, which the GPU cannot do; train it with --backend wasm`,
+      );
     throw err;
   } finally {
     bar?.stop();

@@ -1,22 +1,32 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { adamStepVariables } from '../../engine/kernels/webgpu/adam.ts';
+import { webgpuKernelsRegistered } from '../../engine/kernels/webgpu/register.ts';
 import type { OptimizerSlots } from '../../run/checkpoint.ts';
 import { stepContext } from '../step-noise.ts';
 import type { BatchSlice, TrainTask } from '../task.ts';
 import { assertFinite, type ObjectiveLoss, type UpdateStrategy } from './strategy.ts';
 
-/** One objective's Adam on the backend: m and v as tensors beside the weights (TensorFlow's form, as adam.ts). */
+/**
+ * One objective's Adam on the backend: m and v as tensors beside the weights (TensorFlow's form, as
+ * adam.ts). On webgpu with our kernels, each variable's m and v are one tensor [m; v] updated by the
+ * fused WGSL Adam (two dispatches per variable); elsewhere the update is tensor ops. Either way the
+ * state reads and restores as [m_0, v_0, m_1, ...], the checkpoint format of every backend.
+ */
 class DeviceAdam implements OptimizerSlots {
   iterations = 0;
+  /** fused: one [m; v] per variable; else m and v per variable */
   private slots: tf.Variable[];
+  private readonly fused = tf.getBackend() === 'webgpu' && webgpuKernelsRegistered();
 
   constructor(
     private readonly variables: tf.Variable[],
     private readonly options: { learningRate: number; beta1: number; beta2: number; epsilon: number },
   ) {
-    this.slots = variables.flatMap((v) => [
-      tf.variable(tf.zerosLike(v), false),
-      tf.variable(tf.zerosLike(v), false),
-    ]);
+    this.slots = variables.flatMap((v) =>
+      this.fused
+        ? [tf.variable(tf.zeros([2 * v.size]), false)]
+        : [tf.variable(tf.zerosLike(v), false), tf.variable(tf.zerosLike(v), false)],
+    );
   }
 
   /** θ -= lr_t·m/(√v + ε) with lr_t = lr·√(1−β2^t)/(1−β1^t); all on the backend, nothing read back. */
@@ -24,6 +34,12 @@ class DeviceAdam implements OptimizerSlots {
     const { learningRate, beta1, beta2, epsilon } = this.options;
     this.iterations += 1;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.iterations)) / (1 - beta1 ** this.iterations);
+    if (this.fused) {
+      this.variables.forEach((theta, i) => {
+        adamStepVariables(theta, grads[i], this.slots[i], { lrT, beta1, beta2, epsilon });
+      });
+      return;
+    }
     tf.tidy(() => {
       this.variables.forEach((theta, i) => {
         const [m, v] = [this.slots[2 * i], this.slots[2 * i + 1]];
@@ -36,24 +52,40 @@ class DeviceAdam implements OptimizerSlots {
   }
 
   async state(): Promise<Float32Array[]> {
-    return Promise.all(this.slots.map(async (s) => (await s.data()) as Float32Array));
+    const read = await Promise.all(this.slots.map(async (s) => (await s.data()) as Float32Array));
+    if (!this.fused) return read;
+    return read.flatMap((mv) => [mv.subarray(0, mv.length / 2), mv.subarray(mv.length / 2)]);
   }
 
   restore(iterations: number, arrays: Float32Array[]): void {
-    if (arrays.length !== this.slots.length)
-      throw new Error(`optimizer state holds ${arrays.length} arrays, the model needs ${this.slots.length}`);
-    this.slots.forEach((slot, i) => {
-      if (arrays[i].length !== slot.size)
-        throw new Error(`optimizer state array ${i} has ${arrays[i].length} values, expected ${slot.size}`);
-      tf.tidy(() => slot.assign(tf.tensor(arrays[i], slot.shape)));
+    const expected = 2 * this.variables.length;
+    if (arrays.length !== expected)
+      throw new Error(`optimizer state holds ${arrays.length} arrays, the model needs ${expected}`);
+    arrays.forEach((array, i) => {
+      const size = this.variables[Math.floor(i / 2)].size;
+      if (array.length !== size)
+        throw new Error(`optimizer state array ${i} has ${array.length} values, expected ${size}`);
+    });
+    this.variables.forEach((_, i) => {
+      const [m, v] = [arrays[2 * i], arrays[2 * i + 1]];
+      if (this.fused) {
+        const mv = new Float32Array(2 * m.length);
+        mv.set(m);
+        mv.set(v, m.length);
+        tf.tidy(() => this.slots[i].assign(tf.tensor1d(mv)));
+      } else {
+        tf.tidy(() => this.slots[2 * i].assign(tf.tensor(m, this.slots[2 * i].shape)));
+        tf.tidy(() => this.slots[2 * i + 1].assign(tf.tensor(v, this.slots[2 * i + 1].shape)));
+      }
     });
     this.iterations = iterations;
   }
 
   resetMoments(variables: ReadonlySet<tf.Variable>): void {
+    const perVariable = this.fused ? 1 : 2;
     this.variables.forEach((theta, i) => {
       if (!variables.has(theta)) return;
-      for (const slot of [this.slots[2 * i], this.slots[2 * i + 1]])
+      for (const slot of this.slots.slice(perVariable * i, perVariable * (i + 1)))
         tf.tidy(() => slot.assign(tf.zerosLike(slot)));
     });
   }

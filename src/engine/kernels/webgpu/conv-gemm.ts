@@ -1,6 +1,7 @@
-import type { backend_util } from '@tensorflow/tfjs-core';
-import { activationWgsl, type GemmShape, type GemmSpec } from './gemm.ts';
-import type { ProgramUniform } from './program.ts';
+import type { Conv2DAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { backend_util, util } from '@tensorflow/tfjs-core';
+import { activationWgsl, type GemmShape, type GemmSpec, runGemm } from './gemm.ts';
+import type { ProgramUniform, WebgpuBackend } from './program.ts';
 
 /** NHWC, dilation 1: the convolutions our GEMMs cover (others go to the stock kernels). */
 export function coveredConv(info: backend_util.Conv2DInfo): boolean {
@@ -45,8 +46,21 @@ function geometry(info: backend_util.Conv2DInfo): { uniforms: string; uniformVal
   };
 }
 
+/**
+ * a / b and a % b (0 ≤ a < 2^24, b > 0) through f32 division and one correction step. A division by a
+ * uniform is a scalar loop of checked integer divisions on most hardware (and on SwiftShader, per lane);
+ * the gathers below decode an index on every staged element, so this is their inner-loop cost.
+ */
+const DIVMOD = `
+  fn divmod(a : i32, b : i32) -> vec2<i32> {
+    var q = i32((f32(a) + 0.5) / f32(b));
+    let r = a - q * b;
+    q = q + select(0, -1, r < 0) + select(0, 1, r >= b);
+    return vec2<i32>(q, a - q * b);
+  }`;
+
 /** x at (b, ih, iw, ci), 0 outside the image (the padding). */
-const READ_X = `
+const READ_X = `${DIVMOD}
   fn readX(b : i32, ih : i32, iw : i32, ci : i32) -> f32 {
     if (ih < 0 || ih >= uniforms.inH || iw < 0 || iw >= uniforms.inW) { return 0.0; }
     return x[((b * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + ci];
@@ -56,7 +70,7 @@ const READ_X = `
  * The forward conv as implicit GEMM: y[(b,oh,ow), co] = Σ_{(kh,kw,ci)} x[b, oh·s+kh-pad, ow·s+kw-pad, ci]
  * · w[(kh,kw,ci), co], with bias and activation in the epilogue (FusedConv2D).
  */
-export function conv2dGemm(
+function conv2dGemm(
   info: backend_util.Conv2DInfo,
   fused: { bias: boolean; activation?: string; leakyreluAlpha?: number } = { bias: false },
 ): { spec: GemmSpec; shape: GemmShape } | undefined {
@@ -83,15 +97,11 @@ export function conv2dGemm(
       bFastest: 'n',
       loadA: `${READ_X}
         fn loadA(z : i32, m : i32, k : i32) -> f32 {
-          let ow = m % uniforms.outW;
-          let t = m / uniforms.outW;
-          let oh = t % uniforms.outH;
-          let b = t / uniforms.outH;
-          let ci = k % uniforms.inC;
-          let tap = k / uniforms.inC;
-          let kw = tap % uniforms.kW;
-          let kh = tap / uniforms.kW;
-          return readX(b, oh * uniforms.strideH - uniforms.padTop + kh, ow * uniforms.strideW - uniforms.padLeft + kw, ci);
+          let owT = divmod(m, uniforms.outW);
+          let ohB = divmod(owT.x, uniforms.outH);
+          let ciTap = divmod(k, uniforms.inC);
+          let kwKh = divmod(ciTap.x, uniforms.kW);
+          return readX(ohB.x, ohB.y * uniforms.strideH - uniforms.padTop + kwKh.x, owT.y * uniforms.strideW - uniforms.padLeft + kwKh.y, ciTap.y);
         }`,
       loadB: 'fn loadB(z : i32, k : i32, n : i32) -> f32 { return w[k * uniforms.N + n]; }',
       finish: `fn finish(m : i32, n : i32, acc : f32) -> f32 {
@@ -100,6 +110,44 @@ export function conv2dGemm(
         }`,
     },
   };
+}
+
+/** The epilogue of a fused forward conv: bias[co] and an activation (tfjs's fused-op names). */
+export interface ConvEpilogue {
+  bias?: TensorInfo;
+  activation?: string;
+  leakyreluAlpha?: number;
+}
+
+/**
+ * The forward conv (Conv2D, and FusedConv2D with its epilogue) as one implicit-GEMM dispatch, or
+ * undefined for what it does not cover (NCHW, dilation, other dtypes or activations, a bias that is
+ * not one per output channel): the caller's stock kernel runs those.
+ */
+export function runConv2D(
+  backend: WebgpuBackend,
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DAttrs,
+  epilogue: ConvEpilogue = {},
+): TensorInfo | undefined {
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  const { bias } = epilogue;
+  if (!coveredConv(info) || x.dtype !== 'float32') return undefined;
+  if (bias != null && util.sizeFromShape(bias.shape) !== info.outChannels) return undefined;
+  const gemm = conv2dGemm(info, { ...epilogue, bias: bias != null });
+  if (gemm == null) return undefined;
+  const operands = bias == null ? [x, filter] : [x, filter, bias];
+  return runGemm(backend, gemm.spec, operands, gemm.shape, info.outShape);
 }
 
 /**
@@ -117,8 +165,8 @@ export function conv2dBackpropInputGemm(info: backend_util.Conv2DInfo): { spec: 
   const tapsH = Math.ceil(info.filterHeight / sH);
   const tapsW = Math.ceil(info.filterWidth / sW);
   // the phase, pixel and tap decoding shared by loadA, loadB and outIndex
-  const decode = `
-    fn phaseOf(z : i32) -> vec2<i32> { return vec2<i32>(z / uniforms.strideW, z % uniforms.strideW); }
+  const decode = `${DIVMOD}
+    fn phaseOf(z : i32) -> vec2<i32> { return divmod(z, uniforms.strideW); }
     fn pixelOf(z : i32, m : i32) -> vec3<i32> {
       let p = phaseOf(z);
       let j = m % ${colsPerPhase};
@@ -128,13 +176,12 @@ export function conv2dBackpropInputGemm(info: backend_util.Conv2DInfo): { spec: 
     }
     fn tapOf(z : i32, k : i32) -> vec3<i32> {
       let p = phaseOf(z);
-      let co = k % uniforms.outC;
-      let t = k / uniforms.outC;
-      let jw = t % ${tapsW};
-      let jh = t / ${tapsW};
-      let kh = (p.x + uniforms.padTop) % uniforms.strideH + jh * uniforms.strideH;
-      let kw = (p.y + uniforms.padLeft) % uniforms.strideW + jw * uniforms.strideW;
-      return vec3<i32>(kh, kw, co);
+      let coT = divmod(k, uniforms.outC);
+      let jw = coT.x % ${tapsW};
+      let jh = coT.x / ${tapsW};
+      let kh = divmod(p.x + uniforms.padTop, uniforms.strideH).y + jh * uniforms.strideH;
+      let kw = divmod(p.y + uniforms.padLeft, uniforms.strideW).y + jw * uniforms.strideW;
+      return vec3<i32>(kh, kw, coT.y);
     }`;
   return {
     shape: {
@@ -155,9 +202,11 @@ export function conv2dBackpropInputGemm(info: backend_util.Conv2DInfo): { spec: 
           let px = pixelOf(z, m);
           let tap = tapOf(z, k);
           if (px.y >= uniforms.inH || px.z >= uniforms.inW || tap.x >= uniforms.kH || tap.y >= uniforms.kW) { return 0.0; }
-          let oh = (px.y + uniforms.padTop - tap.x) / uniforms.strideH;
-          let ow = (px.z + uniforms.padLeft - tap.y) / uniforms.strideW;
-          if (px.y + uniforms.padTop < tap.x || px.z + uniforms.padLeft < tap.y || oh >= uniforms.outH || ow >= uniforms.outW) { return 0.0; }
+          if (px.y + uniforms.padTop < tap.x || px.z + uniforms.padLeft < tap.y) { return 0.0; }
+          // exact: kh ≡ ih + pad (mod stride) by construction of the phase
+          let oh = divmod(px.y + uniforms.padTop - tap.x, uniforms.strideH).x;
+          let ow = divmod(px.z + uniforms.padLeft - tap.y, uniforms.strideW).x;
+          if (oh >= uniforms.outH || ow >= uniforms.outW) { return 0.0; }
           return dy[((px.x * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + tap.z];
         }`,
       loadB: `fn loadB(z : i32, k : i32, n : i32) -> f32 {
@@ -200,15 +249,11 @@ export function conv2dBackpropFilterGemm(info: backend_util.Conv2DInfo): {
       bFastest: 'n',
       loadA: `${READ_X}
         fn loadA(z : i32, m : i32, k : i32) -> f32 {
-          let ci = m % uniforms.inC;
-          let tap = m / uniforms.inC;
-          let kw = tap % uniforms.kW;
-          let kh = tap / uniforms.kW;
-          let ow = k % uniforms.outW;
-          let t = k / uniforms.outW;
-          let oh = t % uniforms.outH;
-          let b = t / uniforms.outH;
-          return readX(b, oh * uniforms.strideH - uniforms.padTop + kh, ow * uniforms.strideW - uniforms.padLeft + kw, ci);
+          let ciTap = divmod(m, uniforms.inC);
+          let kwKh = divmod(ciTap.x, uniforms.kW);
+          let owT = divmod(k, uniforms.outW);
+          let ohB = divmod(owT.x, uniforms.outH);
+          return readX(ohB.x, ohB.y * uniforms.strideH - uniforms.padTop + kwKh.x, owT.y * uniforms.strideW - uniforms.padLeft + kwKh.y, ciTap.y);
         }`,
       loadB: 'fn loadB(z : i32, k : i32, n : i32) -> f32 { return dy[k * uniforms.N + n]; }',
     },

@@ -168,26 +168,31 @@ function gemmProgram(spec: GemmSpec, shape: GemmShape, splits: number, outputSha
   };
 }
 
-/** Sums `splits` partial [M*N] results laid one after another. */
-function reduceProgram(size: number, outputShape: number[]): WebgpuProgram {
+/**
+ * Sums `splits` partial [batches*M*N] results laid one after another, then applies the GEMM's epilogue
+ * (`finish`: bias, activation), which must see the whole sum. The epilogue's own inputs (after A's and
+ * B's) and uniforms come along.
+ */
+function reduceProgram(spec: GemmSpec, size: number, outputShape: number[]): WebgpuProgram {
   const workgroup = 256;
   const groups = Math.ceil(size / workgroup);
   const dispatchX = Math.min(groups, MAX_WORKGROUPS_PER_DIM);
   return {
-    variableNames: ['partial'],
+    variableNames: ['partial', ...spec.variableNames.slice(2)],
     outputShape,
-    shaderKey: 'untangleReduceSplits',
+    shaderKey: `untangleReduceSplits_${spec.finish ? spec.key : 'sum'}`,
     dispatchLayout: { x: [], y: [0], z: [] },
     dispatch: [dispatchX, Math.ceil(groups / dispatchX), 1],
     workgroupSize: [workgroup, 1, 1],
-    uniforms: 'count : i32, splits : i32,',
+    uniforms: `count : i32, splits : i32, M : i32, N : i32, ${spec.uniforms}`,
     getUserCode: () => `
+      ${spec.finish ?? 'fn finish(m : i32, n : i32, acc : f32) -> f32 { return acc; }'}
       fn main() {
         let i = i32(workgroupId.y * numWorkgroups.x + workgroupId.x) * ${workgroup} + i32(localId.x);
         if (i >= uniforms.count) { return; }
         var s = 0.0;
         for (var p = 0; p < uniforms.splits; p = p + 1) { s = s + partial[p * uniforms.count + i]; }
-        result[i] = s;
+        result[i] = finish((i / uniforms.N) % uniforms.M, i % uniforms.N, s);
       }
     `,
   };
@@ -228,16 +233,30 @@ export function runGemm(
     return backend.runWebGPUProgram(gemmProgram(spec, shape, 1, outputShape), inputs, dtype, uniforms);
   }
   const count = shape.batches * shape.M * shape.N;
+  // the slices sum raw products; the epilogue runs once, on the sum
   const partial = backend.runWebGPUProgram(
-    gemmProgram(spec, shape, used, [used * count]),
-    inputs,
+    gemmProgram(
+      { ...spec, key: `${spec.key}_partial`, variableNames: spec.variableNames.slice(0, 2), finish: undefined },
+      shape,
+      used,
+      [used * count],
+    ),
+    inputs.slice(0, 2),
     dtype,
     uniforms,
   );
-  const out = backend.runWebGPUProgram(reduceProgram(count, outputShape), [partial], dtype, [
-    { type: 'int32', data: [count] },
-    { type: 'int32', data: [used] },
-  ]);
+  const out = backend.runWebGPUProgram(
+    reduceProgram(spec, count, outputShape),
+    [partial, ...inputs.slice(2)],
+    dtype,
+    [
+      { type: 'int32', data: [count] },
+      { type: 'int32', data: [used] },
+      { type: 'int32', data: [shape.M] },
+      { type: 'int32', data: [shape.N] },
+      ...spec.uniformValues,
+    ],
+  );
   backend.disposeData(partial.dataId);
   return out;
 }

@@ -32,6 +32,11 @@ export interface WebgpuBackend extends KernelBackend {
   tensorMap: { get(dataId: object): { values: unknown; resource: unknown } | undefined };
 }
 
+/** A synchronous read of a tensor on the GPU (where Node has no OffscreenCanvas to do it). */
+export class SyncReadError extends Error {
+  override name = 'SyncReadError';
+}
+
 /**
  * tfjs-backend-webgpu's synchronous read (`dataSync`) needs an OffscreenCanvas, which Node lacks, and
  * stalls the GPU where it works. Make it fail at once with a message that says what to do instead.
@@ -44,7 +49,7 @@ export function forbidSyncReads(backend: KernelBackend): void {
   gpu.readSync = (dataId: object) => {
     const data = gpu.tensorMap.get(dataId);
     if (data != null && data.values == null && typeof OffscreenCanvas === 'undefined') {
-      throw new Error(
+      throw new SyncReadError(
         'webgpu: a synchronous read (dataSync/arraySync/bufferSync) of a tensor on the GPU; read it with `await tensor.data()`',
       );
     }

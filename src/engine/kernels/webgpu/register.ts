@@ -35,3 +35,8 @@ export function registerWebgpuKernels(): void {
     registerKernel(config);
   }
 }
+
+/** Whether our kernels replaced the stock ones (not under UNTANGLE_WEBGPU_KERNELS=stock). */
+export function webgpuKernelsRegistered(): boolean {
+  return registered;
+}
