@@ -3,7 +3,12 @@
  * (../shared/peers/torch_vae.py, Debian's PyTorch with OpenBLAS), alternated in one run so both see the
  * same machine load; prints every measurement (with the load average just before it) and the img/s ratio
  * of each round as JSON lines, then the median of those ratios.
- * Options: --rounds N (default 3), --threads T (default 2), --batch B (default 64), --peer PATH.
+ * Options: --rounds N (default 3), --threads T (default 2), --batch B (default 64), --peer PATH,
+ * --device cpu|cuda (default cpu), --backend (ours; default wasm, webgpu with --device cuda),
+ * --python PATH (default /usr/bin/python3, or $PYTHON), --cli CMD (how to run `untangle`, default tsx on
+ * src/cli/main.ts; bench/gpu-device-run.sh passes its bundle).
+ * `--device cuda` compares our webgpu backend on the machine's GPU with PyTorch CUDA; it stops with one
+ * line where PyTorch sees no CUDA device or webgpu finds only SwiftShader (a CPU).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -20,12 +25,28 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '64' },
     steps: { type: 'string', default: '30' },
     peer: { type: 'string', default: join(root, '..', 'shared', 'peers', 'torch_vae.py') },
+    device: { type: 'string', default: 'cpu' },
+    backend: { type: 'string' },
+    python: { type: 'string', default: process.env.PYTHON ?? '/usr/bin/python3' },
+    cli: { type: 'string' },
   },
 });
-const python = '/usr/bin/python3';
+const { python, device } = values;
+if (device !== 'cpu' && device !== 'cuda') fail(`--device ${device}: expected cpu or cuda`);
+const backend = values.backend ?? (device === 'cuda' ? 'webgpu' : 'wasm');
 if (!existsSync(values.peer)) fail(`peer script not found at ${values.peer} (pass --peer PATH)`);
-const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+const probe = spawnSync(python, ['-c', 'import torch; print(torch.cuda.is_available())'], {
+  encoding: 'utf8',
+});
 if (probe.status !== 0) fail('PyTorch is missing: apt-get install -y python3-torch libopenblas0-pthread');
+if (device === 'cuda' && probe.stdout.trim() !== 'True') {
+  fail(
+    `--device cuda: PyTorch (${python}) sees no CUDA device (torch.cuda.is_available() is False); run this on an NVIDIA GPU machine with a CUDA build of PyTorch`,
+  );
+}
+const cli = values.cli
+  ? values.cli.split(' ')
+  : [process.execPath, '--import', 'tsx', join(root, 'src/cli/main.ts')];
 
 interface Result {
   impl: string;
@@ -46,15 +67,11 @@ const peer: Result[] = [];
 const ratios: number[] = [];
 for (let round = 0; round < Number(values.rounds); round++) {
   const common = ['--threads', values.threads, '--batch', values.batch, '--steps', values.steps];
-  const a = runJson(process.execPath, [
-    '--import',
-    'tsx',
-    join(root, 'src/cli/main.ts'),
-    'bench',
-    '--json',
-    ...common,
-  ]);
-  const b = runJson(python, [values.peer, ...common, '--device', 'cpu'], {
+  const a = runJson(cli[0], [...cli.slice(1), 'bench', '--json', '--backend', backend, ...common]);
+  if (device === 'cuda' && a.adapter_software === true) {
+    fail(`--device cuda: webgpu found no GPU, only ${a.adapter} (a CPU); the ratio would not be a GPU's`);
+  }
+  const b = runJson(python, [values.peer, ...common, '--device', device], {
     ...process.env,
     OPENBLAS_NUM_THREADS: '1',
   });
@@ -84,6 +101,8 @@ process.stdout.write(
     pytorch_peak_rss_mib: Math.max(...peer.map((r) => Number(r.peak_rss_mib))),
     threads: Number(values.threads),
     batch: Number(values.batch),
+    device,
+    backend,
   })}\n`,
 );
 

@@ -62,11 +62,16 @@ async function trainOn(backend: BackendName, steps: number, runDir: string, resu
 }
 
 const cpu0 = process.cpuUsage();
-const mark = (what: string) => { const u = process.cpuUsage(cpu0); console.log(`# TIMING ${what}: ${((u.user + u.system) / 1e6).toFixed(1)} s`); };
+const mark = (what: string) => {
+  const u = process.cpuUsage(cpu0);
+  console.log(`# TIMING ${what}: ${((u.user + u.system) / 1e6).toFixed(1)} s`);
+};
 describe('training on webgpu (SwiftShader)', async () => {
   const skip = await webgpuSkipReason();
 
-  it('30 steps of the yardstick follow the wasm backend’s loss curve to 1e-3 relative', { skip }, async () => {
+  it('30 steps of the yardstick follow the wasm backend’s loss curve to 1e-3 relative', {
+    skip,
+  }, async () => {
     mark('start');
     await useBackend('wasm');
     const reference = tempDir('yardstick-wasm');
@@ -106,7 +111,11 @@ describe('training on webgpu (SwiftShader)', async () => {
     cpSync(parts, onWasm, { recursive: true });
     await trainOn('webgpu', 8, parts, true);
     assert.equal(strip(readLog(whole)).length, 4);
-    assert.deepEqual(strip(readLog(parts)), strip(readLog(whole)), 'resumed on webgpu: the same log, bit for bit');
+    assert.deepEqual(
+      strip(readLog(parts)),
+      strip(readLog(whole)),
+      'resumed on webgpu: the same log, bit for bit',
+    );
 
     mark('parts');
     await trainOn('wasm', 8, onWasm, true);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { sampleBatch } from '../data/ground-truth.ts';
-import { BACKENDS, type BackendName, useBackend } from '../engine/backend.ts';
+import { BACKENDS, type BackendName, useBackend, webgpuAdapterInfo } from '../engine/backend.ts';
 import { cpuEngine } from '../engine/kernels/wasm/register.ts';
 import { Rng } from '../engine/rng.ts';
 import { resolveTrainConfig } from '../run/config.ts';
@@ -74,6 +74,11 @@ export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
     impl: 'untangle',
     backend: config.backend,
     engine: config.backend === 'wasm' ? cpuEngine() : config.backend,
+    // webgpu: the adapter it ran on; SwiftShader is a CPU, not a GPU figure
+    ...(config.backend === 'webgpu' && {
+      adapter: webgpuAdapterInfo()?.description,
+      adapter_software: webgpuAdapterInfo()?.software,
+    }),
     threads: config.threads,
     batch: config.batchSize,
     steps: flags.steps,

@@ -50,7 +50,9 @@ function importedOutside(webDir: string, files: readonly string[]): string[] {
  */
 export function webSourceHash(webDir: string = WEB_DIR): string {
   const hash = createHash('sha256');
-  for (const file of sourceFiles(webDir)) {
+  // the app also bundles the WGSL kernels from src/ (web/src/webgpu.ts)
+  const kernels = join(webDir, '..', 'src', 'engine', 'kernels', 'webgpu');
+  for (const file of [...sourceFiles(webDir), ...(existsSync(kernels) ? sourceFiles(kernels) : [])]) {
     hash.update(relative(webDir, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   const pkg = join(webDir, '..', 'package.json');

@@ -1,3 +1,4 @@
+import './webgpu.ts';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ComparePage } from './pages/compare.tsx';

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ProgramUniform, WebgpuBackend, WebgpuProgram } from './program.ts';
 
 const WORKGROUP = 256;
@@ -103,11 +103,19 @@ export function adamUpdate(
  * adamUpdate on tfjs variables of the webgpu backend: θ and mv (= [m; v], 2n values) are replaced by
  * their updated values in place of the ~10 elementwise ops of the tensor form.
  */
-export function adamStepVariables(theta: tf.Variable, grad: tf.Tensor, mv: tf.Variable, step: AdamStep): void {
+export function adamStepVariables(
+  theta: tf.Variable,
+  grad: tf.Tensor,
+  mv: tf.Variable,
+  step: AdamStep,
+): void {
   const backend = tf.backend() as unknown as WebgpuBackend;
   const out = adamUpdate(backend, theta, grad, mv, step);
   const engine = tf.engine();
-  const [newTheta, newMv] = [engine.makeTensorFromTensorInfo(out.theta), engine.makeTensorFromTensorInfo(out.mv)];
+  const [newTheta, newMv] = [
+    engine.makeTensorFromTensorInfo(out.theta),
+    engine.makeTensorFromTensorInfo(out.mv),
+  ];
   theta.assign(newTheta);
   mv.assign(newMv);
   tf.dispose([newTheta, newMv]);

@@ -46,7 +46,8 @@ const MAX_WORKGROUPS_PER_DIM = 65535;
 const TARGET_WORKGROUPS = 512;
 
 // UNTANGLE_GEMM_SIDE overrides the threads per tile side (8 or 16), for profiling on a real GPU
-const THREADS_SIDE = Number(globalThis.process?.env?.UNTANGLE_GEMM_SIDE ?? 8);
+const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env;
+const THREADS_SIDE = Number(env?.UNTANGLE_GEMM_SIDE ?? 8);
 
 /** Tile side for a GEMM dimension: one thread per row/column for small ones, up to 4 per thread. */
 function tileFor(size: number): number {
@@ -236,7 +237,12 @@ export function runGemm(
   // the slices sum raw products; the epilogue runs once, on the sum
   const partial = backend.runWebGPUProgram(
     gemmProgram(
-      { ...spec, key: `${spec.key}_partial`, variableNames: spec.variableNames.slice(0, 2), finish: undefined },
+      {
+        ...spec,
+        key: `${spec.key}_partial`,
+        variableNames: spec.variableNames.slice(0, 2),
+        finish: undefined,
+      },
       shape,
       used,
       [used * count],
