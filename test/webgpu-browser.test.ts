@@ -46,12 +46,13 @@ describe('the WGSL kernels in Chromium (WebGPU on SwiftShader)', { skip }, () =>
     const dir = await buildPage();
     const server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/+/, '') || 'index.html';
-      try {
-        const type = extname(path) === '.html' ? 'text/html' : 'text/javascript';
-        res.writeHead(200, { 'content-type': type }).end(readFileSync(join(dir, path)));
-      } catch {
+      const file = join(dir, path);
+      if (!existsSync(file)) {
         res.writeHead(404).end();
+        return;
       }
+      const type = extname(path) === '.html' ? 'text/html' : 'text/javascript';
+      res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
     const browser = await chromium.launch({

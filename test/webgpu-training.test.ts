@@ -61,26 +61,18 @@ async function trainOn(backend: BackendName, steps: number, runDir: string, resu
   await train(buildSession(small(backend, steps)), runDir, { resume });
 }
 
-const cpu0 = process.cpuUsage();
-const mark = (what: string) => {
-  const u = process.cpuUsage(cpu0);
-  console.log(`# TIMING ${what}: ${((u.user + u.system) / 1e6).toFixed(1)} s`);
-};
 describe('training on webgpu (SwiftShader)', async () => {
   const skip = await webgpuSkipReason();
 
   it('30 steps of the yardstick follow the wasm backend’s loss curve to 1e-3 relative', {
     skip,
   }, async () => {
-    mark('start');
     await useBackend('wasm');
     const reference = tempDir('yardstick-wasm');
     await train(buildSession(yardstick('wasm')), reference);
-    mark('wasm yardstick');
     await useBackend('webgpu');
     const gpu = tempDir('yardstick-webgpu');
     await train(buildSession(yardstick('webgpu')), gpu);
-    mark('webgpu yardstick');
     const [a, b] = [readLog(gpu), readLog(reference)];
     assert.equal(a.length, 30);
     for (const [i, e] of a.entries()) {
@@ -104,7 +96,6 @@ describe('training on webgpu (SwiftShader)', async () => {
       assert.ok(existsSync(join(whole, picture)), `${picture} written from the webgpu run`);
     assert.equal(tf.getBackend(), 'wasm', 'the pictures were drawn on wasm');
 
-    mark('whole+pictures');
     const parts = tempDir('webgpu-parts');
     await trainOn('webgpu', 4, parts);
     const onWasm = tempDir('webgpu-then-wasm');
@@ -117,12 +108,10 @@ describe('training on webgpu (SwiftShader)', async () => {
       'resumed on webgpu: the same log, bit for bit',
     );
 
-    mark('parts');
     await trainOn('wasm', 8, onWasm, true);
     const reverse = tempDir('wasm-then-webgpu');
     await trainOn('wasm', 4, reverse);
     await trainOn('webgpu', 8, reverse, true);
-    mark('reverse');
     const expected = readLog(whole);
     for (const [name, dir] of [
       ['webgpu then wasm', onWasm],
@@ -148,7 +137,6 @@ describe('training on webgpu (SwiftShader)', async () => {
     const onGpuMeans = await gpuMean.data();
     gpuMean.dispose();
     const gap = Math.max(...onGpuMeans.map((v, i) => Math.abs(v - onWasmMeans[i])));
-    mark('encode');
     assert.ok(gap < 1e-4, `codes of the same checkpoint on webgpu vs wasm differ by ${gap}`);
   });
 
