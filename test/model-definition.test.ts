@@ -4,16 +4,19 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { datasetOfConfig } from '../src/data/registry.ts';
+import type { SpeechCorpus } from '../src/data/speech/corpus.ts';
 import { useBackend } from '../src/engine/backend.ts';
 import { Rng } from '../src/engine/rng.ts';
+import { fhvae } from '../src/models/fhvae.ts';
 import { latentLayout, MODELS } from '../src/models/registry.ts';
 import { buildModel } from '../src/run/build-model.ts';
-import { resolveTrainConfig, type TrainConfig } from '../src/run/config.ts';
+import { resolveSequenceConfig, resolveTrainConfig, type TrainConfig } from '../src/run/config.ts';
 import { LATENT_FILE, readLatentLayout } from '../src/run/latent-file.ts';
 import type { RunDetail } from '../src/server/api-types.ts';
 import { createDashboardServer, listen } from '../src/server/server.ts';
 import { presetConfig } from '../src/train/presets.ts';
-import { buildSession } from '../src/train/session.ts';
+import { buildSequenceSession, buildSession } from '../src/train/session.ts';
+import { sequenceReplica } from '../src/train/tasks/sequence.ts';
 import { train } from '../src/train/trainer.ts';
 import { ROOT, tempDir } from './helpers/cli.ts';
 
@@ -38,6 +41,46 @@ const tiny = (model: string, overrides: Record<string, unknown> = {}): TrainConf
     threads: 1,
     ...overrides,
   });
+
+/** Six utterances of 14 frames of 3 bins, two speakers: enough for one FHVAE step on 10-frame segments. */
+function tinyCorpus(): SpeechCorpus {
+  const rng = new Rng(5);
+  const utterances = (prefix: string) =>
+    Array.from({ length: 6 }, (_, u) => ({
+      id: `${prefix}${u}`,
+      speaker: `${prefix}s${u % 2}`,
+      frames: 14,
+      features: rng.fillNormal(new Float32Array(14 * 3)),
+    }));
+  return { bins: 3, train: utterances('tr'), test: utterances('te') };
+}
+
+/** A one-step FHVAE run's config on that corpus: z1 of 2 dims, z2 of 3. */
+const tinyFhvae = (corpus: SpeechCorpus, modelOptions: Record<string, unknown> = {}) =>
+  resolveSequenceConfig(
+    {
+      steps: 1,
+      batchSize: 4,
+      logEvery: 1,
+      checkpointEvery: 1,
+      segmentShift: 4,
+      modelOptions: { frames: 10, units: 4, z1Dim: 2, z2Dim: 3, ...modelOptions },
+    },
+    corpus,
+  );
+
+/** The FHVAE's layout for z1Dim, z2Dim: its two groups (σ² 1 and 0.5², the latter around the μ2 row). */
+const fhvaeLayout = (z1Dim: number, z2Dim: number) => ({
+  model: 'fhvae',
+  continuous: z1Dim + z2Dim,
+  code: 'gaussian',
+  discrete: [],
+  decoder: 'gaussian',
+  groups: [
+    { name: 'z1', dims: z1Dim, level: 'segment', priorMean: 'zero', priorVariance: 1 },
+    { name: 'z2', dims: z2Dim, level: 'sequence', priorMean: 'sequence-table', priorVariance: 0.25 },
+  ],
+});
 
 describe('model definitions', () => {
   before(() => useBackend('wasm'));
@@ -65,6 +108,51 @@ describe('model definitions', () => {
     } finally {
       Object.assign(options, originals);
     }
+  });
+
+  it('the FHVAE: options parsed once, in the config; its paper preset is its defaults (Hsu et al. 2017)', () => {
+    const options = fhvae.options as unknown as Record<string, (...args: unknown[]) => unknown>;
+    let parses = 0;
+    const originals = { parse: options.parse, safeParse: options.safeParse };
+    for (const name of ['parse', 'safeParse'] as const) {
+      options[name] = (...args) => {
+        parses += 1;
+        return originals[name].apply(options, args);
+      };
+    }
+    try {
+      const config = tinyFhvae(tinyCorpus(), { alpha: 2 });
+      sequenceReplica(config);
+      assert.equal(parses, 1);
+      assert.deepEqual(config.modelOptions, {
+        frames: 10,
+        units: 4,
+        layers: 1,
+        z1Dim: 2,
+        z2Dim: 3,
+        alpha: 2,
+      });
+    } finally {
+      Object.assign(options, originals);
+    }
+    // hand-copied from the paper's experimental setup, the source the definition cites
+    const paper = resolveSequenceConfig(presetConfig('paper', 'fhvae'));
+    assert.deepEqual(paper.modelOptions, {
+      frames: 20,
+      units: 256,
+      layers: 1,
+      z1Dim: 32,
+      z2Dim: 32,
+      alpha: 10,
+    });
+    assert.deepEqual(
+      [paper.learningRate, paper.adamBeta1, paper.adamBeta2, paper.adamEpsilon, paper.batchSize],
+      [1e-3, 0.95, 0.999, 1e-8, 256],
+    );
+    assert.deepEqual(fhvae.paper?.config, {}, 'every paper setting is a default: the preset repeats none');
+    assert.match(fhvae.paper?.source ?? '', /Hsu, Zhang & Glass 2017/);
+    assert.throws(() => presetConfig('dlib', 'fhvae'), /fhvae is a sequence model, its one preset is paper/);
+    assert.deepEqual(latentLayout(paper), fhvaeLayout(32, 32));
   });
 
   it('paper presets resolve to the numbers their sources cite, and repeat no default', () => {
@@ -164,6 +252,22 @@ describe('model definitions', () => {
       writeFileSync(join(runs, 'edited', LATENT_FILE), JSON.stringify({ ...edited, continuous: 7 }));
       cpSync(fresh, join(runs, 'broken'), { recursive: true });
       writeFileSync(join(runs, 'broken', LATENT_FILE), JSON.stringify({ ...edited, decoder: 'poisson' }));
+      // an FHVAE run trained now, and the af49a90 one (no latent.json)
+      const corpus = tinyCorpus();
+      const fhvaeConfig = tinyFhvae(corpus);
+      mkdirSync(join(runs, 'fhvae'));
+      writeFileSync(join(runs, 'fhvae', 'config.json'), JSON.stringify(fhvaeConfig));
+      await train(buildSequenceSession(fhvaeConfig, corpus), join(runs, 'fhvae'));
+      cpSync(join(ROOT, 'test', 'fixtures', 'af49a90', 'fhvae-run'), join(runs, 'old-fhvae'), {
+        recursive: true,
+      });
+      assert.ok(!existsSync(join(runs, 'old-fhvae', LATENT_FILE)));
+      cpSync(join(runs, 'fhvae'), join(runs, 'broken-fhvae'), { recursive: true });
+      const groups = fhvaeLayout(2, 3).groups;
+      writeFileSync(
+        join(runs, 'broken-fhvae', LATENT_FILE),
+        JSON.stringify({ ...fhvaeLayout(2, 3), groups: [groups[0], { ...groups[1], dims: 4 }] }),
+      );
       server = createDashboardServer({ runsDir: runs, webDist: null });
       await listen(server, 0, '127.0.0.1');
       port = (server.address() as AddressInfo).port;
@@ -207,6 +311,24 @@ describe('model definitions', () => {
       assert.equal(response.status, 422);
       const { error } = (await response.json()) as { error: string };
       assert.match(error, /broken\/latent\.json: decoder: /);
+      const groups = await get('broken-fhvae');
+      assert.equal(groups.status, 422);
+      assert.match(
+        ((await groups.json()) as { error: string }).error,
+        /broken-fhvae\/latent\.json: groups: the groups' dims must add up to continuous/,
+      );
+    });
+
+    it('an FHVAE run: latent.json with z1 and z2; the af49a90 FHVAE run derives the same from its config', async () => {
+      const written = JSON.parse(readFileSync(join(runs, 'fhvae', LATENT_FILE), 'utf8'));
+      assert.deepEqual(written, fhvaeLayout(2, 3));
+      const detail = (await (await get('fhvae')).json()) as RunDetail;
+      const { klPerDim, source, ...layout } = detail.latent!;
+      assert.deepEqual([source, klPerDim, layout], ['latent.json', null, written]);
+      const old = (await (await get('old-fhvae')).json()) as RunDetail;
+      const { source: oldSource, klPerDim: _, ...oldLayout } = old.latent!;
+      assert.equal(oldSource, 'config');
+      assert.deepEqual(oldLayout, fhvaeLayout(2, 2), 'its config.json: z1Dim 2, z2Dim 2');
     });
   });
 });
@@ -250,6 +372,34 @@ describe('decoder-output: the reconstruction rule', () => {
         }
         assert.ok(Math.abs(costs[i][k] - nll) < 1e-4, `example ${i} category ${k}: ${costs[i][k]} vs ${nll}`);
       }
+    }
+  });
+});
+
+describe('decoder-output: the Gaussian decoder (the FHVAE’s frames)', () => {
+  it('−log N per example and the mean, from [means, log-variances] on the last axis, by hand', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { decoderMean, negLogLikelihood } = await import('../src/models/decoder-output.ts');
+    // 2 examples of 2 frames of 2 bins: output [2, 2, 4] = [mean (2), logVar (2)] per frame
+    const output = Array.from({ length: 16 }, (_, i) => Math.cos(i + 0.5));
+    const x = Array.from({ length: 8 }, (_, i) => Math.sin(2 * i));
+    const nll = negLogLikelihood('gaussian', tf.tensor3d(output, [2, 2, 4]), tf.tensor3d(x, [2, 2, 2]));
+    const mean = decoderMean('gaussian', tf.tensor3d(output, [2, 2, 4]));
+    assert.deepEqual(mean.shape, [2, 2, 2]);
+    const means = mean.dataSync();
+    const costs = nll.dataSync();
+    for (let n = 0; n < 2; n++) {
+      let expected = 0;
+      for (let t = 0; t < 2; t++) {
+        for (let b = 0; b < 2; b++) {
+          const m = output[(n * 2 + t) * 4 + b];
+          const logVar = output[(n * 2 + t) * 4 + 2 + b];
+          const v = x[(n * 2 + t) * 2 + b];
+          assert.ok(Math.abs(means[(n * 2 + t) * 2 + b] - m) < 1e-6);
+          expected += 0.5 * (Math.log(2 * Math.PI) + logVar + (v - m) ** 2 / Math.exp(logVar));
+        }
+      }
+      assert.ok(Math.abs(costs[n] - expected) < 1e-4, `example ${n}: ${costs[n]} vs ${expected}`);
     }
   });
 });

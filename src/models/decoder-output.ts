@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { DecoderDistribution } from './latent-layout.ts';
 
 // The decoder's output distribution p(x|z), one implementation for training, pictures and the browser
-// (web/src/model.ts imports this file). Only Bernoulli so far: the decoder outputs logits.
+// (web/src/model.ts imports this file). Bernoulli: the decoder outputs logits; Gaussian: the decoder's
+// last axis holds [means, log-variances] (the FHVAE's frames).
+
+const LOG_2PI = Math.log(2 * Math.PI);
 
 /** −log p(x|logits) of a Bernoulli decoder per pixel: softplus(l) − l·x, in the overflow-free form. */
 export function bernoulliPerPixel(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
@@ -11,23 +14,50 @@ export function bernoulliPerPixel(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
   );
 }
 
-/** −log p(x|z) per example [n], summed over each example's pixels; x is reshaped to the logits' shape. */
+/** −log N(x; mean, exp(logVar)) per element. */
+export function gaussianPerElement(x: tf.Tensor, mean: tf.Tensor, logVar: tf.Tensor): tf.Tensor {
+  return tf.tidy(() =>
+    tf.mul(0.5, tf.add(tf.add(logVar, LOG_2PI), tf.mul(tf.square(tf.sub(x, mean)), tf.exp(tf.neg(logVar))))),
+  );
+}
+
+/** A Gaussian decoder's output split along its last axis into [means, log-variances]. */
+export function gaussianStats(output: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  const d = output.shape[output.rank - 1] / 2;
+  return tf.split(output, [d, d], -1) as [tf.Tensor, tf.Tensor];
+}
+
+/**
+ * −log p(x|z) per example [n], summed over each example's elements, from the decoder's output; x is
+ * reshaped to the shape of the output's means (Bernoulli: the logits).
+ */
 export function negLogLikelihood(
   distribution: DecoderDistribution,
-  logits: tf.Tensor,
+  output: tf.Tensor,
   x: tf.Tensor,
 ): tf.Tensor1D {
-  if (distribution !== 'bernoulli') throw new Error(`unknown decoder distribution ${distribution}`);
   return tf.tidy(() => {
-    const perPixel = bernoulliPerPixel(logits, tf.reshape(x, logits.shape));
-    return tf.sum(tf.reshape(perPixel, [logits.shape[0], -1]), 1) as tf.Tensor1D;
+    let perElement: tf.Tensor;
+    if (distribution === 'bernoulli') {
+      perElement = bernoulliPerPixel(output, tf.reshape(x, output.shape));
+    } else if (distribution === 'gaussian') {
+      const [mean, logVar] = gaussianStats(output);
+      perElement = gaussianPerElement(tf.reshape(x, mean.shape), mean, logVar);
+    } else {
+      throw new Error(`unknown decoder distribution ${distribution}`);
+    }
+    return tf.sum(tf.reshape(perElement, [output.shape[0], -1]), 1) as tf.Tensor1D;
   });
 }
 
-/** The decoder's mean image E[x|z] from its output: the sigmoid of Bernoulli logits, in [0, 1]. */
-export function decoderMean(distribution: DecoderDistribution, logits: tf.Tensor): tf.Tensor {
-  if (distribution !== 'bernoulli') throw new Error(`unknown decoder distribution ${distribution}`);
-  return tf.sigmoid(logits);
+/**
+ * The decoder's mean E[x|z] from its output: Bernoulli, the sigmoid of the logits, in [0, 1]; Gaussian,
+ * the means half of the last axis.
+ */
+export function decoderMean(distribution: DecoderDistribution, output: tf.Tensor): tf.Tensor {
+  if (distribution === 'bernoulli') return tf.sigmoid(output);
+  if (distribution === 'gaussian') return tf.tidy(() => gaussianStats(output)[0]);
+  throw new Error(`unknown decoder distribution ${distribution}`);
 }
 
 /**

@@ -12,12 +12,13 @@ export interface Preset {
 }
 
 /**
- * Everything the project knows about one image model, in its own file: the options schema with its
- * defaults, the presets, the latent layout and how to build the model. The registry (registry.ts) lists
+ * Everything the project knows about one model, in its own file: the options schema with its defaults,
+ * the presets, the latent layout and how to build the model. The registry (registry.ts) lists
  * definitions; the config (src/run/config.ts) parses a run's options with `options` once, and `create`
- * and `latent` receive those parsed options.
+ * and `latent` receive those parsed options. An image model is built on a `ModelBuild` (its VAE nets,
+ * sized by the layout) into a `Model`; a sequence model (the FHVAE) says its own build `B` and model `M`.
  */
-export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
+export interface ModelDefinition<S extends z.ZodObject = z.ZodObject, B = ModelBuild, M = Model> {
   /** registry and CLI name, e.g. `beta-vae` */
   name: string;
   description: string;
@@ -29,33 +30,40 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   dlibSweep: Record<string, readonly number[]>;
   /** the settings of the model's own paper (`--preset paper`) */
   paper?: Preset;
-  /** where the model differs from the default layout: a Gaussian code, no discrete latents, Bernoulli p(x|z) */
-  latent?(options: z.output<S>): Partial<Pick<LatentLayout, 'code' | 'discrete' | 'decoder'>>;
-  /** the model on built nets, from parsed options */
-  create(build: ModelBuild, options: z.output<S>): Model;
+  /**
+   * where the model differs from the default layout: the config's `latentDim` Gaussian dims, no discrete
+   * latents, Bernoulli p(x|z), one group; a model whose options size its latents says `continuous`
+   */
+  latent?(
+    options: z.output<S>,
+  ): Partial<Pick<LatentLayout, 'continuous' | 'code' | 'discrete' | 'decoder' | 'groups'>>;
+  /** the model, its nets and objectives, from parsed options */
+  create(build: B, options: z.output<S>): M;
 }
 
 /** A model's definition, its defaults computed from the schema. */
-export function defineModel<S extends z.ZodObject>(
-  definition: Omit<ModelDefinition<S>, 'defaults' | 'dlibSweep'> & {
+export function defineModel<S extends z.ZodObject, B = ModelBuild, M = Model>(
+  definition: Omit<ModelDefinition<S, B, M>, 'defaults' | 'dlibSweep'> & {
     dlibSweep?: ModelDefinition['dlibSweep'];
   },
-): ModelDefinition<S> {
+): ModelDefinition<S, B, M> {
   return { dlibSweep: {}, ...definition, defaults: definition.options.parse({}) };
 }
 
-/** The latent layout of a model with parsed options and `latentDim` continuous dims. */
+/** The latent layout of a model with parsed options (and the config's `latentDim`, for an image model). */
 export function layoutOf(
-  definition: ModelDefinition,
+  definition: Pick<ModelDefinition, 'name' | 'latent'>,
   options: Record<string, unknown>,
-  latentDim: number,
+  latentDim?: number,
 ): LatentLayout {
-  const own = definition.latent?.(options) ?? {};
+  const { continuous = latentDim, groups, ...own } = definition.latent?.(options) ?? {};
+  if (continuous == null) throw new Error(`model ${definition.name}: no latentDim and no layout of its own`);
   return {
     model: definition.name,
-    continuous: latentDim,
+    continuous,
     code: own.code ?? 'gaussian',
     discrete: own.discrete ?? [],
     decoder: own.decoder ?? 'bernoulli',
+    ...(groups ? { groups } : {}),
   };
 }

@@ -11,8 +11,10 @@ import {
   z1Encoder,
   z2Encoder,
 } from '../nets/lstm.ts';
+import { decoderMean, gaussianPerElement, gaussianStats } from './decoder-output.ts';
+import { defineModel } from './define.ts';
 import { gatherSegments, type SegmentIndex, segmentIndex, segmentsOf } from './fhvae-segments.ts';
-import type { LossOutput, StepContext } from './model.ts';
+import type { AdamOptions, LossOutput, StepContext } from './model.ts';
 
 /**
  * Factorized hierarchical VAE (Hsu, Zhang & Glass 2017; scalable training: Hsu & Glass 2018).
@@ -137,19 +139,19 @@ export function encodeSegments(
   z2?: tf.Tensor2D,
 ): { z2Mean: tf.Tensor2D; z2LogVar: tf.Tensor2D; z1Mean: tf.Tensor2D; z1LogVar: tf.Tensor2D } {
   return tf.tidy(() => {
-    const [z2Mean, z2LogVar] = gaussianStats(model.nets.z2Encoder.apply(x) as tf.Tensor2D);
+    const [z2Mean, z2LogVar] = encoderStats(model.nets.z2Encoder.apply(x) as tf.Tensor2D);
     const stats = model.nets.z1Encoder.apply([x, z2 ?? z2Mean]) as tf.Tensor2D;
-    const [z1Mean, z1LogVar] = gaussianStats(stats);
+    const [z1Mean, z1LogVar] = encoderStats(stats);
     return { z2Mean, z2LogVar, z1Mean, z1LogVar };
   });
 }
 
 /** E[x | z1, z2]: the decoded frames' means [n, frames, bins]. */
 export function decodeSegments(model: Fhvae, z1: tf.Tensor2D, z2: tf.Tensor2D): tf.Tensor3D {
-  return tf.tidy(() => {
-    const stats = model.nets.decoder.apply(tf.concat([z1, z2], 1)) as tf.Tensor3D;
-    return tf.slice(stats, [0, 0, 0], [-1, -1, model.bins]) as tf.Tensor3D;
-  });
+  return tf.tidy(
+    () =>
+      decoderMean('gaussian', model.nets.decoder.apply(tf.concat([z1, z2], 1)) as tf.Tensor3D) as tf.Tensor3D,
+  );
 }
 
 /** The loss of one batch: −(bound + α·discriminative), every term averaged over the batch's segments. */
@@ -162,9 +164,9 @@ export function fhvaeLoss(model: Fhvae, batch: SegmentBatch, ctx: StepContext): 
     );
   const { nets, bins, options } = model;
   // q(z2|x), then q(z1|x, z2) on a sample of z2, then p(x|z1, z2) on samples of both
-  const [z2Mean, z2LogVar] = gaussianStats(nets.z2Encoder.apply(x, { training: true }) as tf.Tensor2D);
+  const [z2Mean, z2LogVar] = encoderStats(nets.z2Encoder.apply(x, { training: true }) as tf.Tensor2D);
   const z2 = reparameterize(z2Mean, z2LogVar, ctx);
-  const [z1Mean, z1LogVar] = gaussianStats(nets.z1Encoder.apply([x, z2], { training: true }) as tf.Tensor2D);
+  const [z1Mean, z1LogVar] = encoderStats(nets.z1Encoder.apply([x, z2], { training: true }) as tf.Tensor2D);
   const z1 = reparameterize(z1Mean, z1LogVar, ctx);
   const xStats = nets.decoder.apply(tf.concat([z1, z2], 1), { training: true }) as tf.Tensor3D;
   const xMean = tf.slice(xStats, [0, 0, 0], [-1, -1, bins]);
@@ -173,7 +175,7 @@ export function fhvaeLoss(model: Fhvae, batch: SegmentBatch, ctx: StepContext): 
   const table = model.table();
   const mu2 = gatherRows(table, rows);
   const perSegment = {
-    reconstruction: tf.sum(negativeLogGaussian(x, xMean, xLogVar), [1, 2]),
+    reconstruction: tf.sum(gaussianPerElement(x, xMean, xLogVar), [1, 2]),
     klZ1: tf.sum(gaussianKl(z1Mean, z1LogVar, tf.zerosLike(z1Mean), Z1_PRIOR_VARIANCE), 1),
     klZ2: tf.sum(gaussianKl(z2Mean, z2LogVar, mu2, Z2_PRIOR_VARIANCE), 1),
     logPMu2: tf.div(tf.sum(logGaussian(mu2, MU2_PRIOR_VARIANCE), 1), tf.tensor1d(counts)),
@@ -242,17 +244,8 @@ function logGaussian(x: tf.Tensor, variance: number): tf.Tensor {
   return tf.tidy(() => tf.mul(-0.5, tf.add(LOG_2PI + Math.log(variance), tf.div(tf.square(x), variance))));
 }
 
-/** −log N(x; mean, exp(logVar)) per element. */
-function negativeLogGaussian(x: tf.Tensor, mean: tf.Tensor, logVar: tf.Tensor): tf.Tensor {
-  return tf.tidy(() =>
-    tf.mul(0.5, tf.add(tf.add(logVar, LOG_2PI), tf.mul(tf.square(tf.sub(x, mean)), tf.exp(tf.neg(logVar))))),
-  );
-}
-
-function gaussianStats(stats: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] {
-  const d = stats.shape[1] / 2;
-  return tf.split(stats, [d, d], 1) as [tf.Tensor2D, tf.Tensor2D];
-}
+/** An encoder's [means, log-variances] of q(z|x), split. */
+const encoderStats = (stats: tf.Tensor2D) => gaussianStats(stats) as [tf.Tensor2D, tf.Tensor2D];
 
 function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, ctx: StepContext): tf.Tensor2D {
   return tf.add(mean, tf.mul(tf.exp(tf.mul(logVar, 0.5)), ctx.normal(mean.shape))) as tf.Tensor2D;
@@ -389,3 +382,74 @@ function sumSegmentCodes(
   }
   return { z1Sum, z2Sum };
 }
+
+/** What the FHVAE is built from besides its options: the corpus's sizes, the run's RNG and Adam. */
+export interface FhvaeBuild {
+  /** feature bins per frame */
+  bins: number;
+  /** training sequences: rows of the μ2 table */
+  sequences: number;
+  rng: Rng;
+  optimizer: AdamOptions;
+}
+
+/** The FHVAE with its one objective: the loss over every net and the μ2 table, with its Adam. */
+export interface TrainableFhvae extends Fhvae {
+  objectives: [
+    {
+      name: 'fhvae';
+      variables(): tf.Variable[];
+      optimizer: AdamOptions;
+      loss(batch: SegmentBatch, ctx: StepContext): LossOutput;
+    },
+  ];
+}
+
+/**
+ * The FHVAE's definition. Its paper's settings are the defaults (`fhvaeOptions` here, the sequence
+ * config's Adam and batch in src/run/config.ts), so its paper preset sets nothing.
+ */
+export const fhvae = defineModel({
+  name: 'fhvae',
+  description: 'FHVAE: segment-level z1 and sequence-level z2 with a per-sequence prior mean μ2 (speech)',
+  options: fhvaeOptions,
+  paper: {
+    source:
+      'Hsu, Zhang & Glass 2017 (NeurIPS), experimental setup: one LSTM layer of 256 cells per encoder and decoder, z1 and z2 of 32 dims, 20-frame segments, discriminative weight α = 10, Adam (lr 1e-3, β1 0.95, β2 0.999), 256 segments a batch; every one a default already',
+    config: {},
+  },
+  latent: (options) => ({
+    continuous: options.z1Dim + options.z2Dim,
+    decoder: 'gaussian',
+    groups: [
+      {
+        name: 'z1',
+        dims: options.z1Dim,
+        level: 'segment',
+        priorMean: 'zero',
+        priorVariance: Z1_PRIOR_VARIANCE,
+      },
+      {
+        name: 'z2',
+        dims: options.z2Dim,
+        level: 'sequence',
+        priorMean: 'sequence-table',
+        priorVariance: Z2_PRIOR_VARIANCE,
+      },
+    ],
+  }),
+  create: (build: FhvaeBuild, options): TrainableFhvae => {
+    const model = createFhvae(options, build.bins, build.sequences, build.rng);
+    return {
+      ...model,
+      objectives: [
+        {
+          name: 'fhvae',
+          variables: model.variables,
+          optimizer: build.optimizer,
+          loss: (batch, ctx) => fhvaeLoss(model, batch, ctx),
+        },
+      ],
+    };
+  },
+});

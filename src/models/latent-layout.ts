@@ -15,8 +15,32 @@ export interface LatentLayout {
   code: 'gaussian' | 'deterministic';
   /** discrete latents, fed to the decoder one-hot after the continuous code, in this order */
   discrete: DiscreteLatent[];
-  /** p(x|z) (decoder-output.ts): `bernoulli`, the decoder outputs logits and an image is their sigmoid */
+  /**
+   * p(x|z) (decoder-output.ts): `bernoulli`, the decoder outputs logits and an image is their sigmoid;
+   * `gaussian`, a diagonal Gaussian per element, the decoder's last axis holds [means, log-variances]
+   */
   decoder: DecoderDistribution;
+  /**
+   * how the continuous dims split, in decoder-input order, where they are not one group of every dim with
+   * one value per example and an N(0, I) prior: a sequence model's segment-level z1 and sequence-level z2
+   */
+  groups?: LatentGroup[];
+}
+
+/** Some consecutive continuous dims with their own level and prior (the FHVAE's z1, z2). */
+export interface LatentGroup {
+  /** e.g. `z1` */
+  name: string;
+  dims: number;
+  /** `segment`: one value per segment of a sequence; `sequence`: one per sequence, shared by its segments */
+  level: 'segment' | 'sequence';
+  /**
+   * the prior's mean: `zero`, or `sequence-table`, the sequence's row of a trained table (the FHVAE's μ2,
+   * one row per training sequence, itself with prior N(0, I))
+   */
+  priorMean: 'zero' | 'sequence-table';
+  /** the prior's variance per dim */
+  priorVariance: number;
 }
 
 export interface DiscreteLatent {
@@ -31,10 +55,15 @@ export interface DiscreteLatent {
   inferred: 'encoder' | 'reconstruction';
 }
 
-export const DECODER_DISTRIBUTIONS = ['bernoulli'] as const;
+export const DECODER_DISTRIBUTIONS = ['bernoulli', 'gaussian'] as const;
 export type DecoderDistribution = (typeof DECODER_DISTRIBUTIONS)[number];
 
 /** Width of the decoder's input: the continuous code and a one-hot of each discrete latent. */
 export function decoderInputWidth(layout: LatentLayout): number {
   return layout.continuous + layout.discrete.reduce((sum, d) => sum + d.size, 0);
+}
+
+/** Whether the layout is a sequence model's (a latent with one value per sequence): not decodable to an image. */
+export function isSequenceLayout(layout: LatentLayout): boolean {
+  return layout.groups?.some((g) => g.level === 'sequence') ?? false;
 }

@@ -8,6 +8,7 @@ import { layoutOf, type ModelDefinition } from './define.ts';
 import { dipVaeI, dipVaeII } from './dip-vae.ts';
 import { factorVae } from './factor-vae.ts';
 import { fairVae } from './fair-vae.ts';
+import { fhvae } from './fhvae.ts';
 import { jointVae } from './joint-vae.ts';
 import type { LatentLayout } from './latent-layout.ts';
 import { semiSupervisedVae } from './semi-supervised-vae.ts';
@@ -31,6 +32,13 @@ export const MODELS: Record<string, ModelDefinition> = Object.fromEntries(
   ].map((definition) => [definition.name, definition as ModelDefinition]),
 );
 
+/** Every sequence model by its CLI name: trained on a speech corpus (src/train/tasks/sequence.ts). */
+export const SEQUENCE_MODELS = { fhvae } as const;
+
+const isSequenceModel = (name: string): name is keyof typeof SEQUENCE_MODELS =>
+  Object.hasOwn(SEQUENCE_MODELS, name);
+
+/** An image model's definition by name (an unknown name is an InputError naming the choices). */
 export function modelDefinition(name: string): ModelDefinition {
   const definition = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
   if (definition == null)
@@ -38,11 +46,20 @@ export function modelDefinition(name: string): ModelDefinition {
   return definition;
 }
 
+/** Any model's definition, image or sequence, by name (for what both kinds have: presets, the layout). */
+export function anyModelDefinition(
+  name: string,
+): Pick<ModelDefinition, 'name' | 'latent' | 'paper' | 'dlibSweep'> {
+  return isSequenceModel(name)
+    ? (SEQUENCE_MODELS[name] as unknown as ModelDefinition)
+    : modelDefinition(name);
+}
+
 /** The latent layout of a resolved config's model (what training writes as latent.json). */
 export function latentLayout(config: {
   model: string;
-  latentDim: number;
+  latentDim?: number;
   modelOptions: Record<string, unknown>;
 }): LatentLayout {
-  return layoutOf(modelDefinition(config.model), config.modelOptions, config.latentDim);
+  return layoutOf(anyModelDefinition(config.model), config.modelOptions, config.latentDim);
 }

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { BACKENDS } from '../engine/backend.ts';
 import { excerpt } from '../io/excerpt.ts';
 import { InputError } from '../io/input-error.ts';
-import { fhvaeOptions } from '../models/fhvae.ts';
-import { modelDefinition } from '../models/registry.ts';
+import type { FhvaeOptions } from '../models/fhvae.ts';
+import { modelDefinition, SEQUENCE_MODELS } from '../models/registry.ts';
 import { ARCHITECTURES } from '../nets/registry.ts';
 
 // Bounds far above any published setting, so a typo (1e8) is refused before gigabytes are allocated
@@ -82,12 +82,14 @@ export const sequenceConfigSchema = z
     sequencesPerRound: z.number().int().positive().default(5000),
     /** steps per round; default: one pass over the round's segments */
     roundSteps: z.number().int().positive().optional(),
-    modelOptions: fhvaeOptions.prefault({}),
   })
   .strict();
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
-export type SequenceTrainConfig = z.infer<typeof sequenceConfigSchema>;
+/** modelOptions: parsed by the FHVAE definition's schema (src/models/fhvae.ts), in resolveConfig */
+export type SequenceTrainConfig = Omit<z.infer<typeof sequenceConfigSchema>, 'modelOptions'> & {
+  modelOptions: FhvaeOptions;
+};
 export type RunConfig = TrainConfig | SequenceTrainConfig;
 
 export const isSequenceConfig = (config: RunConfig): config is SequenceTrainConfig =>
@@ -108,11 +110,11 @@ export function resolveConfig(input: unknown): RunConfig {
   const parsed = schemaOf(raw?.model).safeParse(raw);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error));
   const config = parsed.data;
-  if (isSequenceConfig(config)) return config;
   // the one place a model's options are parsed: everything downstream gets these
-  const options = modelDefinition(config.model).options.safeParse(config.modelOptions);
+  const definition = config.model === 'fhvae' ? SEQUENCE_MODELS.fhvae : modelDefinition(config.model);
+  const options = definition.options.safeParse(config.modelOptions);
   if (!options.success) throw new ConfigError(formatIssues(options.error, 'modelOptions.'));
-  return { ...config, modelOptions: options.data };
+  return { ...config, modelOptions: options.data } as RunConfig;
 }
 
 /** resolveConfig for an image model's run. */

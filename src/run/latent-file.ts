@@ -6,7 +6,7 @@ import { InputError } from '../io/input-error.ts';
 import { readJson } from '../io/read-json.ts';
 import { DECODER_DISTRIBUTIONS, type LatentLayout } from '../models/latent-layout.ts';
 import { latentLayout } from '../models/registry.ts';
-import { isSequenceConfig, resolveConfig } from './config.ts';
+import { resolveConfig } from './config.ts';
 
 /** A run's latent layout (src/models/latent-layout.ts), written by training beside config.json. */
 export const LATENT_FILE = 'latent.json';
@@ -20,19 +20,35 @@ const latentSchema = z
       z.object({ size: z.number().int().min(2), inferred: z.enum(['encoder', 'reconstruction']) }).strict(),
     ),
     decoder: z.enum(DECODER_DISTRIBUTIONS),
+    groups: z
+      .array(
+        z
+          .object({
+            name: z.string(),
+            dims: z.number().int().positive(),
+            level: z.enum(['segment', 'sequence']),
+            priorMean: z.enum(['zero', 'sequence-table']),
+            priorVariance: z.number().positive(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((l) => l.groups == null || l.groups.reduce((sum, g) => sum + g.dims, 0) === l.continuous, {
+    message: "the groups' dims must add up to continuous",
+    path: ['groups'],
+  });
 
 /** Writes latent.json into the run folder, atomically. */
 export async function writeLatentFile(runDir: string, layout: LatentLayout): Promise<void> {
   await writeFileAtomic(join(runDir, LATENT_FILE), `${JSON.stringify(layout, null, 2)}\n`);
 }
 
-/** The layout a run's config.json describes (null: not an image model of the registry, or no valid config). */
+/** The layout a run's config.json describes (null: not a model of the registry, or no valid config). */
 export function derivedLatentLayout(config: unknown): LatentLayout | null {
   try {
-    const resolved = resolveConfig(config);
-    return isSequenceConfig(resolved) ? null : latentLayout(resolved);
+    return latentLayout(resolveConfig(config));
   } catch (err) {
     if (err instanceof InputError) return null;
     throw err;

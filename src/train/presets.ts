@@ -1,5 +1,5 @@
 import { InputError } from '../io/input-error.ts';
-import { modelDefinition } from '../models/registry.ts';
+import { anyModelDefinition, SEQUENCE_MODELS } from '../models/registry.ts';
 
 /**
  * Named starting configs for `untangle train --preset NAME` (flags, --config and --set override them).
@@ -35,9 +35,11 @@ export function presetConfig(name: string, model: string, sweepIndex = 0): Recor
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
     throw new InputError(`--preset ${name}: unknown preset, expected one of ${PRESET_NAMES.join(', ')}`);
   }
-  const definition = modelDefinition(model);
-  if (name === 'lecture-mnist') return { ...LECTURE_MNIST, model };
+  const definition = anyModelDefinition(model);
   if (name === 'paper') return { ...definition.paper?.config, model };
+  if (Object.hasOwn(SEQUENCE_MODELS, model))
+    throw new InputError(`--preset ${name}: ${model} is a sequence model, its one preset is paper`);
+  if (name === 'lecture-mnist') return { ...LECTURE_MNIST, model };
   const modelOptions: Record<string, number> = {};
   for (const [key, values] of Object.entries(definition.dlibSweep)) {
     if (!Number.isInteger(sweepIndex) || sweepIndex < 0 || sweepIndex >= values.length) {
@@ -52,5 +54,5 @@ export function presetConfig(name: string, model: string, sweepIndex = 0): Recor
 
 /** Where a paper preset's numbers come from, for --help and docs. */
 export function paperSource(model: string): string | undefined {
-  return modelDefinition(model).paper?.source;
+  return anyModelDefinition(model).paper?.source;
 }

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { SpeechCorpus } from '../../data/speech/corpus.ts';
 import { Rng } from '../../engine/rng.ts';
 import { InputError } from '../../io/input-error.ts';
-import { createFhvae, type Fhvae, fhvaeLoss, reestimateMu2Rows } from '../../models/fhvae.ts';
+import { fhvae as fhvaeDefinition, reestimateMu2Rows, type TrainableFhvae } from '../../models/fhvae.ts';
 import { gatherSegments, type SegmentIndex, segmentIndex, segmentsOf } from '../../models/fhvae-segments.ts';
+import { latentLayout } from '../../models/registry.ts';
 import type { SequenceTrainConfig } from '../../run/config.ts';
 import {
   type BatchSlice,
@@ -31,7 +32,7 @@ export interface Round {
 
 export interface SequenceTask extends TrainTask<SegmentSlice> {
   config: SequenceTrainConfig;
-  fhvae: Fhvae;
+  fhvae: TrainableFhvae;
   /** training segments of the corpus's train utterances (table row = utterance position) */
   index: SegmentIndex;
   /** training sequences with at least one segment: what rounds sample from */
@@ -43,17 +44,15 @@ export interface SequenceTask extends TrainTask<SegmentSlice> {
 
 /** The FHVAE and its loss, rebuilt from a config whose corpus sizes (bins, sequences) are filled in. */
 export function sequenceReplica(config: SequenceTrainConfig, rng = new Rng(config.seed)) {
-  const fhvae = createFhvae(config.modelOptions, config.bins!, config.sequences!, rng);
   const { learningRate, adamBeta1: beta1, adamBeta2: beta2, adamEpsilon: epsilon } = config;
-  const objective = {
-    name: 'fhvae',
-    variables: fhvae.variables,
-    optimizer: { learningRate, beta1, beta2, epsilon },
-  };
+  const optimizer = { learningRate, beta1, beta2, epsilon };
+  const build = { bins: config.bins!, sequences: config.sequences!, rng, optimizer };
+  const fhvae = fhvaeDefinition.create(build, config.modelOptions);
+  const [objective] = fhvae.objectives;
   const replica: TaskReplica<SegmentSlice> = {
-    model: { nets: { ...fhvae.nets }, objectives: [objective] },
+    model: { nets: { ...fhvae.nets }, objectives: fhvae.objectives },
     loss: (_, s, ctx) =>
-      fhvaeLoss(fhvae, { ...s, x: tf.tensor3d(s.x, [s.size, fhvae.options.frames, fhvae.bins]) }, ctx),
+      objective.loss({ ...s, x: tf.tensor3d(s.x, [s.size, fhvae.options.frames, fhvae.bins]) }, ctx),
   };
   return { ...replica, fhvae };
 }
@@ -86,6 +85,7 @@ export function sequenceTask(config: SequenceTrainConfig, corpus: SpeechCorpus, 
     eligible,
     hierarchical,
     roundSteps,
+    latent: latentLayout(config),
     label: 'train fhvae',
     rateKey: 'segPerSec',
     progressTerms: { loss: 'total', rec: 'reconstruction', dis: 'discriminative' },

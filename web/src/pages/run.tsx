@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
+import { isSequenceLayout } from '../../../src/models/latent-layout.ts';
 import { api, type LogLine, type RunDetail } from '../api.ts';
 import { KlBars } from '../components/kl-bars.tsx';
 import { LatentExplorer } from '../components/latent-explorer.tsx';
@@ -23,6 +24,25 @@ export function termSeries(entries: LogLine[], term: string): Array<number | nul
   return entries.map((e) => (typeof e[term] === 'number' ? (e[term] as number) : null));
 }
 
+/** A sequence model's latents (latent.json's groups): the explorer decodes images, not these. */
+function SequenceLatents({ latent }: { latent: NonNullable<RunDetail['latent']> }) {
+  return (
+    <section class="sequence-latents">
+      <h2>Latent space</h2>
+      <p class="muted">
+        {`${latent.model}: a sequence model with a ${latent.decoder} decoder; the latent explorer decodes images only.`}
+      </p>
+      <ul>
+        {(latent.groups ?? []).map((g) => (
+          <li key={g.name} data-group={g.name}>
+            {`${g.name}: ${g.dims} dims, one per ${g.level}, prior mean ${g.priorMean === 'zero' ? '0' : "the sequence's table row (μ2)"}, variance ${g.priorVariance}`}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 /** One run: its losses, KL per dim, metrics, pictures, config, and the latent explorer. */
 export function RunPage({ id }: { id: string }) {
   const detail = useAsync(() => api.run(id), [id]);
@@ -43,11 +63,14 @@ export function RunPage({ id }: { id: string }) {
       <h1>{id}</h1>
       {detail.error && <p class="error">{detail.error}</p>}
       {run && <RunHeader run={run} />}
-      {run?.latent && run.checkpoint && <LatentExplorer detail={run} />}
+      {run?.latent && isSequenceLayout(run.latent) && <SequenceLatents latent={run.latent} />}
+      {run?.latent && !isSequenceLayout(run.latent) && run.checkpoint && <LatentExplorer detail={run} />}
       {run && !run.latent && (
-        <p class="muted">The latent explorer knows image models of the model registry only.</p>
+        <p class="muted">The latent explorer knows the models of the model registry only.</p>
       )}
-      {run?.latent && !run.checkpoint && <p class="muted">No checkpoint yet: the explorer needs one.</p>}
+      {run?.latent && !isSequenceLayout(run.latent) && !run.checkpoint && (
+        <p class="muted">No checkpoint yet: the explorer needs one.</p>
+      )}
       <section>
         <h2>
           Loss curves{' '}
