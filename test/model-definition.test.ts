@@ -403,3 +403,35 @@ describe('decoder-output: the Gaussian decoder (the FHVAE’s frames)', () => {
     }
   });
 });
+
+describe('latent-layout: the explorer’s slider ranges', () => {
+  it('a Gaussian code ±4 prior std; a deterministic one its codes’ mean ±4 of their std (ddof 1)', async () => {
+    const { continuousRanges } = await import('../src/models/latent-layout.ts');
+    const layout = {
+      model: 'm',
+      continuous: 2,
+      code: 'gaussian' as const,
+      discrete: [],
+      decoder: 'bernoulli' as const,
+    };
+    const codes = [
+      [1, 5],
+      [3, 5],
+      [5, 5],
+    ];
+    assert.deepEqual(continuousRanges(layout, codes), [
+      [-4, 4],
+      [-4, 4],
+    ]);
+    const deterministic = { ...layout, code: 'deterministic' as const };
+    // dim 0: mean 3, std 2 -> 3 ± 8; dim 1 does not vary: 5 ± 4
+    assert.deepEqual(continuousRanges(deterministic, codes), [
+      [-5, 11],
+      [1, 9],
+    ]);
+    assert.deepEqual(continuousRanges(deterministic, [[7, 7]]), [
+      [-4, 4],
+      [-4, 4],
+    ]);
+  });
+});

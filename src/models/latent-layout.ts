@@ -67,3 +67,25 @@ export function decoderInputWidth(layout: LatentLayout): number {
 export function isSequenceLayout(layout: LatentLayout): boolean {
   return layout.groups?.some((g) => g.level === 'sequence') ?? false;
 }
+
+/** The latent explorer's slider range: this many standard deviations either side of the centre. */
+export const RANGE_STDS = 4;
+
+/**
+ * The range [low, high] of each continuous dim that the explorer's sliders span: a Gaussian code ±4
+ * prior standard deviations around 0 (p(z) = N(0, I)); a deterministic code has no prior, so its range
+ * is the data's: the mean of `codes` (encoded images, each at least `continuous` long) ±4 of their
+ * standard deviations per dim, or ±4 around 0 while fewer than two codes are known or a dim does not vary.
+ */
+export function continuousRanges(
+  layout: LatentLayout,
+  codes: ReadonlyArray<ArrayLike<number>> = [],
+): Array<[number, number]> {
+  return Array.from({ length: layout.continuous }, (_, d): [number, number] => {
+    if (layout.code !== 'deterministic' || codes.length < 2) return [-RANGE_STDS, RANGE_STDS];
+    const mean = codes.reduce((sum, c) => sum + c[d], 0) / codes.length;
+    const variance = codes.reduce((sum, c) => sum + (c[d] - mean) ** 2, 0) / (codes.length - 1);
+    const spread = RANGE_STDS * Math.sqrt(variance);
+    return spread > 0 ? [mean - spread, mean + spread] : [mean - RANGE_STDS, mean + RANGE_STDS];
+  });
+}

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { continuousRanges } from '../../../src/models/latent-layout.ts';
 import { api, type RunDetail, type SamplesResponse, samplePixels } from '../api.ts';
 import { formatNumber } from '../format.ts';
 import {
@@ -12,8 +13,8 @@ import {
   toImageData,
 } from '../model.ts';
 
-/** Slider range: ±4 prior standard deviations (an encoded value outside it is kept, the thumb clamps). */
-const RANGE = 4;
+/** Slider positions across a dim's range (an encoded value outside the range is kept, the thumb clamps). */
+const SLIDER_STEPS = 800;
 /** A dim whose KL is below this (nats) carries almost nothing: shown dimmed. */
 const ACTIVE_KL = 0.1;
 
@@ -38,6 +39,8 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
   const [samples, setSamples] = useState<SamplesResponse | null>(null);
   const [samplesError, setSamplesError] = useState<string | null>(null);
   const [selected, setSelected] = useState<number | null>(null);
+  // ±4 prior std; a deterministic code's from the shown images' codes once they are encoded
+  const [ranges, setRanges] = useState(() => continuousRanges(latent));
   const decoded = useRef<HTMLCanvasElement>(null);
   const original = useRef<HTMLCanvasElement>(null);
   const pending = useRef<Float32Array | null>(null);
@@ -96,6 +99,31 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
 
   const pixelsOf = useMemo(() => (samples ? samplePixels(samples) : null), [samples]);
 
+  // a deterministic code has no prior to scale the sliders by: use the spread of the images' codes
+  useEffect(() => {
+    if (latent.code !== 'deterministic' || nets?.encoder == null || samples == null || pixelsOf == null)
+      return;
+    let live = true;
+    const [n, h, w, c] = samples.shape;
+    const size = h * w * c;
+    Promise.all(
+      Array.from({ length: n }, (_, i) => encode(nets, latent, pixelsOf.slice(i * size, (i + 1) * size))),
+    )
+      .then((codes) => {
+        if (!live) return;
+        const next = continuousRanges(
+          latent,
+          codes.map((code) => code.z),
+        );
+        setRanges(next);
+        setZ(Float32Array.from(next, ([low, high]) => (low + high) / 2));
+      })
+      .catch((err: Error) => live && setError(err.message));
+    return () => {
+      live = false;
+    };
+  }, [nets, pixelsOf]);
+
   const encodeSample = async (i: number) => {
     if (nets == null || samples == null || pixelsOf == null) return;
     const [, h, w, c] = samples.shape;
@@ -143,8 +171,11 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
         </div>
         <div class="sliders">
           <div class="slider-tools">
-            <button type="button" onClick={() => setZ(new Float32Array(latent.continuous))}>
-              all zero
+            <button
+              type="button"
+              onClick={() => setZ(Float32Array.from(ranges, ([low, high]) => (low + high) / 2))}
+            >
+              {latent.code === 'deterministic' ? 'centre (the images’ mean code)' : 'all zero'}
             </button>
             <span class="muted">dims sorted by KL (nats, last logged step)</span>
           </div>
@@ -156,9 +187,9 @@ export function LatentExplorer({ detail }: { detail: RunDetail }) {
                 <span class="kl">{kl == null ? '' : formatNumber(kl)}</span>
                 <input
                   type="range"
-                  min={-RANGE}
-                  max={RANGE}
-                  step={0.01}
+                  min={ranges[d][0]}
+                  max={ranges[d][1]}
+                  step={(ranges[d][1] - ranges[d][0]) / SLIDER_STEPS}
                   value={z[d]}
                   data-dim={d}
                   disabled={nets == null}
