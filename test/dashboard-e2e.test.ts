@@ -5,8 +5,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { loadRun } from '../src/run/load-run.ts';
+import { useBackend } from '../src/engine/backend.ts';
+import { categoryCosts } from '../src/models/decoder-output.ts';
+import { continuousRanges } from '../src/models/latent-layout.ts';
+import { resolveTrainConfig } from '../src/run/config.ts';
+import { loadRun, saveRunConfig } from '../src/run/load-run.ts';
 import type { SamplesResponse } from '../src/server/api-types.ts';
+import { buildSession } from '../src/train/session.ts';
+import { train } from '../src/train/trainer.ts';
 import { ROOT, tempDir, untangle, untangleAsync } from './helpers/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -41,6 +47,14 @@ interface Canvas {
   renders: number;
   code: number[];
   backend: string;
+}
+
+/** Pixels of sample image i of a /api/run/samples response, [h·w·c]. */
+function samplePixels(samples: SamplesResponse, i: number): Float32Array {
+  const bytes = Buffer.from(samples.data, 'base64');
+  const [, h, w, c] = samples.shape;
+  const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  return all.slice(i * h * w * c, (i + 1) * h * w * c);
 }
 
 async function readCanvas(page: Page): Promise<Canvas> {
@@ -117,6 +131,29 @@ describe('dashboard in Chromium', { skip }, () => {
         ],
       }),
     );
+    // tiny MLP runs trained in this process: a CascadeVAE (categories by reconstruction) and the
+    // autoencoder (a deterministic code); and the af49a90 FHVAE run (a sequence model)
+    await useBackend('wasm');
+    // (seed 5: the CascadeVAE's shown images fall into different categories)
+    for (const [id, model, seed] of [
+      ['cascade', 'cascade-vae', 5],
+      ['ae', 'autoencoder', 3],
+    ] as const) {
+      const config = resolveTrainConfig({
+        model,
+        architecture: 'mlp',
+        hidden: [16],
+        latentDim: 3,
+        batchSize: 8,
+        steps: 3,
+        logEvery: 1,
+        seed,
+      });
+      mkdirSync(join(runs, id));
+      await saveRunConfig(join(runs, id), config);
+      await train(buildSession(config), join(runs, id));
+    }
+    cpSync(join(ROOT, 'test', 'fixtures', 'af49a90', 'fhvae-run'), join(runs, 'speech'), { recursive: true });
     mkdirSync(SHOTS, { recursive: true });
     serve = await startServe(runs);
     browser = await chromium.launch({
@@ -141,7 +178,7 @@ describe('dashboard in Chromium', { skip }, () => {
     const rows = await page
       .locator('table.runs tbody tr')
       .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run')));
-    assert.deepEqual([...rows].sort(), ['tiny', 'twin']);
+    assert.deepEqual([...rows].sort(), ['ae', 'cascade', 'speech', 'tiny', 'twin']);
     const text = (await page.locator('tr[data-run="tiny"]').textContent()) ?? '';
     assert.match(text, /beta-vae/);
     assert.match(text, /3 \/ 3/, 'last step / steps');
@@ -212,6 +249,92 @@ describe('dashboard in Chromium', { skip }, () => {
     );
     await page.screenshot({ path: join(SHOTS, 'explorer-encoded.png') });
     await page.screenshot({ path: join(SHOTS, 'run.png'), fullPage: true });
+  });
+
+  it('CascadeVAE: an encoded image gets the category whose decoding reconstructs it best, as in Node', async (t) => {
+    await page.goto(`${serve.url}#/run/cascade`);
+    await page.waitForSelector('section.explorer[data-ready="true"]', { timeout: 60_000 });
+    const samples = (await (
+      await fetch(`${serve.url}api/run/samples?id=cascade&n=16`)
+    ).json()) as SamplesResponse;
+    const { model } = await loadRun(join(runs, 'cascade'));
+    const [n, h, w, c] = samples.shape;
+    // every shown image's category costs by the rule, in Node
+    const costs = Array.from({ length: n }, (_, i) =>
+      tf.tidy(() => {
+        const x = samplePixels(samples, i);
+        const mean = model.encode(tf.tensor4d(x, [1, h, w, c])).mean;
+        const decode = (input: tf.Tensor2D) => model.nets.decoder.predict(input) as tf.Tensor;
+        return Array.from(categoryCosts('bernoulli', decode, mean, tf.tensor(x), 3).dataSync());
+      }),
+    );
+    const best = costs.map((row) => row.indexOf(Math.min(...row)));
+    // one image of each category that occurs: a browser stuck at one category fails
+    const picked = [...new Set(best)].map((k) => best.indexOf(k));
+    assert.ok(picked.length >= 2, `the images' categories ${best.join('')} must differ for this check`);
+    const found: string[] = [];
+    for (const i of picked) {
+      const before = await readCanvas(page);
+      await page.locator(`button.sample[data-index="${i}"]`).click();
+      await rendersPast(page, before.renders);
+      const shown = Number(await page.locator('label.slider select').inputValue());
+      assert.equal(shown, best[i], `image ${i}: browser category ${shown}, Node's costs ${costs[i]}`);
+      const code = (await readCanvas(page)).code;
+      assert.deepEqual(
+        code.slice(3),
+        [0, 1, 2].map((k) => (k === best[i] ? 1 : 0)),
+        'the decoder gets its one-hot',
+      );
+      const margin = Math.min(...costs[i].filter((_, k) => k !== best[i])) - costs[i][best[i]];
+      found.push(`image ${i}: category ${best[i]} by ${margin.toFixed(3)} nats`);
+    }
+    t.diagnostic(found.join('; '));
+    await page.screenshot({ path: join(SHOTS, 'explorer-cascade.png') });
+  });
+
+  it("the autoencoder's sliders span its images' codes (mean ± 4 std), not ±4", async () => {
+    await page.goto(`${serve.url}#/run/ae`);
+    await page.waitForSelector('section.explorer[data-ready="true"]', { timeout: 60_000 });
+    const samples = (await (await fetch(`${serve.url}api/run/samples?id=ae&n=16`)).json()) as SamplesResponse;
+    const { model } = await loadRun(join(runs, 'ae'));
+    const [n, h, w, c] = samples.shape;
+    const codes = Array.from({ length: n }, (_, i) =>
+      tf.tidy(() =>
+        Array.from(model.encode(tf.tensor4d(samplePixels(samples, i), [1, h, w, c])).mean.dataSync()),
+      ),
+    );
+    const expected = continuousRanges(
+      { model: 'autoencoder', continuous: 3, code: 'deterministic', discrete: [], decoder: 'bernoulli' },
+      codes,
+    );
+    await page.waitForFunction(
+      () => document.querySelector('input[type="range"]')?.getAttribute('min') !== '-4',
+    );
+    const shown = await page
+      .locator('input[type="range"]')
+      .evaluateAll((inputs) =>
+        inputs.map((input) => ['data-dim', 'min', 'max'].map((a) => Number(input.getAttribute(a)))),
+      );
+    assert.equal(shown.length, 3);
+    for (const [d, min, max] of shown) {
+      const [low, high] = expected[d];
+      const tolerance = 1e-3 * (high - low);
+      assert.ok(
+        Math.abs(min - low) < tolerance && Math.abs(max - high) < tolerance,
+        `z${d}: [${min}, ${max}] vs [${low}, ${high}]`,
+      );
+    }
+  });
+
+  it('an FHVAE run shows its latent groups (z1 per segment, z2 per sequence), not the image explorer', async () => {
+    await page.goto(`${serve.url}#/run/speech`);
+    await page.waitForSelector('section.sequence-latents li[data-group="z2"]');
+    const groups = await page.locator('section.sequence-latents li').allInnerTexts();
+    assert.deepEqual(groups, [
+      'z1: 2 dims, one per segment, prior mean 0, variance 1',
+      "z2: 2 dims, one per sequence, prior mean the sequence's table row (μ2), variance 0.25",
+    ]);
+    assert.equal(await page.locator('section.explorer').count(), 0);
   });
 
   it('compares two runs and shows the sweep table', async () => {
