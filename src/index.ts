@@ -44,7 +44,7 @@ export type { DipVaeOptions } from './models/dip-vae.ts';
 export type { FactorVaeOptions } from './models/factor-vae.ts';
 export type { FairVaeOptions } from './models/fair-vae.ts';
 export type { JointVaeOptions } from './models/joint-vae.ts';
-export type { DiscreteLatent, LatentLayout } from './models/latent-layout.ts';
+export type { DiscreteLatent, LatentGroup, LatentLayout } from './models/latent-layout.ts';
 export { MODELS } from './models/registry.ts';
 export type { SemiSupervisedVaeOptions } from './models/semi-supervised-vae.ts';
 export type { TrainConfig } from './run/config.ts';
