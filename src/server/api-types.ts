@@ -50,7 +50,7 @@ export interface RunDetail extends RunSummary {
   checkpoint: { dir: string; step: number | null; nets: CheckpointNet[] } | null;
   /**
    * the latent space the explorer needs (src/models/latent-layout.ts): the run's latent.json, or for a
-   * run trained before it, derived from config.json (`source`); null when it is not a known image model
+   * run trained before it, derived from config.json (`source`); null when it is not a model the registry knows
    */
   latent:
     | (LatentLayout & {

@@ -196,7 +196,7 @@ export async function listRuns(root: string): Promise<RunSummary[]> {
 
 /**
  * The latent space of a run's model: its latent.json, or derived from config.json by the model
- * definitions for a run trained before latent.json (null: not an image model the registry knows).
+ * definitions for a run trained before latent.json (null: not a model the registry knows).
  */
 async function latentOf(dir: string, config: unknown): Promise<RunDetail['latent']> {
   // loaded on first use: the model definitions pull in tfjs, which listing runs does not need

@@ -61,7 +61,7 @@ export interface TrainTask<S extends BatchSlice = BatchSlice> extends TaskReplic
   beforeStep?(step: number, weights: WeightAccess): void;
   /** extra fields of the step's log line, e.g. `round` */
   logFields?(): Record<string, number>;
-  /** the model's latent layout, written into the run as latent.json (image models) */
+  /** the model's latent layout, written into the run as latent.json (image and sequence models) */
   latent?: LatentLayout;
 }
 
