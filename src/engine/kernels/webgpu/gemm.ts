@@ -159,7 +159,9 @@ function gemmProgram(spec: GemmSpec, shape: GemmShape, splits: number, outputSha
           ${stage('A', bm, spec.aFastest === 'm' ? 'outer' : 'k')}
           ${stage('B', bn, spec.bFastest === 'n' ? 'outer' : 'k')}
           workgroupBarrier();
-          for (var kk = 0; kk < BK; kk = kk + 1) {${inner}
+          // a short K (a dense layer's weight gradient: K = batch) fills only part of the slice
+          let kkEnd = min(BK, kEnd - k0);
+          for (var kk = 0; kk < kkEnd; kk = kk + 1) {${inner}
           }
           workgroupBarrier();
         }
