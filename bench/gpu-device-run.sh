@@ -56,7 +56,7 @@ run_all() {
   "$NODE" --version >&2
   for b in $batches; do
     "$NODE" "$CARRY/js/peer.js" --cli "$cli" --device "$peer_device" --backend webgpu --batch "$b" \
-      --steps "$steps" --rounds 3 --threads 1 --peer "$CARRY/torch_vae.py" | tee "$out/peer-b$b.jsonl"
+      --steps "$steps" --rounds 3 --threads 1 --peer "$PWD/$CARRY/torch_vae.py" | tee "$out/peer-b$b.jsonl"
   done
   "$NODE" "$CARRY/js/profile-webgpu.js" --batch "$profile_batch" --steps 3 | tee "$out/profile-b$profile_batch.jsonl"
   UNTANGLE_WEBGPU_KERNELS=stock "$NODE" "$CARRY/js/profile-webgpu.js" --batch "$profile_batch" --steps 3 \
