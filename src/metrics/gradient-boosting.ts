@@ -200,6 +200,50 @@ export function featureImportances(model: GradientBoostingModel): Float64Array {
   return model.importances;
 }
 
+/**
+ * The best split of one feature's segment [start, end) at `base`: the first threshold with the largest
+ * Friedman proxy n_l n_r (mean_l − mean_r)², written (n_r Σ_l − n_l Σ_r)² / (n_l n_r). A small function of
+ * its own so the JIT optimises the loop alone (inlined in grow it ran ~3x slower).
+ */
+function bestSplitOfFeature(
+  values: Float32Array,
+  rows: Int32Array,
+  r: Float64Array,
+  base: number,
+  start: number,
+  end: number,
+  sum: number,
+  f: number,
+  bestImprovement: Float64Array,
+  bestLeft: Int32Array,
+  bestThreshold: Float64Array,
+): void {
+  const count = end - start;
+  let above = Number.NEGATIVE_INFINITY;
+  let leftSum = 0;
+  let last = values[base + start];
+  for (let s = start; s < end; s++) {
+    const v = values[base + s];
+    const nl = s - start;
+    if (nl > 0 && v > last + FEATURE_THRESHOLD) {
+      const nr = count - nl;
+      const diff = nr * leftSum - nl * (sum - leftSum);
+      // improvement > above, without a division on the common path
+      if (diff * diff > above * (nl * nr)) {
+        const improvement = (diff * diff) / (nl * nr);
+        above = improvement * (1 + TIE) + 1e-300;
+        bestImprovement[f] = improvement;
+        bestLeft[f] = nl;
+        // the midpoint, unless it rounds onto the upper value (scikit-learn's guard)
+        const threshold = last / 2 + v / 2;
+        bestThreshold[f] = threshold === v ? last : threshold;
+      }
+    }
+    leftSum += r[rows[base + s]];
+    last = v;
+  }
+}
+
 function probabilities(raw: Float64Array[], out: Float64Array[], n: number): void {
   if (raw.length === 1) {
     for (let i = 0; i < n; i++) out[0][i] = 1 / (1 + Math.exp(-raw[0][i]));
@@ -316,29 +360,7 @@ export class TreeGrower {
         bestImprovement[f] = Number.NEGATIVE_INFINITY;
         const base = f * n;
         if (values[base + end - 1] <= values[base + start] + FEATURE_THRESHOLD) continue; // constant here
-        let above = Number.NEGATIVE_INFINITY;
-        let leftSum = 0;
-        let last = values[base + start];
-        for (let s = start; s < end; s++) {
-          const v = values[base + s];
-          const nl = s - start;
-          if (nl > 0 && v > last + FEATURE_THRESHOLD) {
-            const nr = count - nl;
-            const diff = nr * leftSum - nl * (sum - leftSum);
-            // improvement > above, without a division on the common path
-            if (diff * diff > above * (nl * nr)) {
-              const improvement = (diff * diff) / (nl * nr);
-              above = improvement * (1 + TIE) + 1e-300;
-              bestImprovement[f] = improvement;
-              bestLeft[f] = nl;
-              // the midpoint, unless it rounds onto the upper value (scikit-learn's guard)
-              const threshold = last / 2 + v / 2;
-              bestThreshold[f] = threshold === v ? last : threshold;
-            }
-          }
-          leftSum += r[rows[base + s]];
-          last = v;
-        }
+        bestSplitOfFeature(values, rows, r, base, start, end, sum, f, bestImprovement, bestLeft, bestThreshold);
         if (bestImprovement[f] > top) top = bestImprovement[f];
       }
       if (top === Number.NEGATIVE_INFINITY) {
