@@ -69,7 +69,7 @@ describe('untangle evaluate', () => {
       run,
     ]);
     assert.equal(trained.status, 0, trained.stderr);
-    const result = untangle(['evaluate', run, '--seed', '4', ...tiny, '--json']);
+    const result = untangle(['evaluate', run, '--seed', '4', '--metrics', 'all', ...tiny, '--json']);
     assert.equal(result.status, 0, result.stderr);
     const report = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
     assert.deepEqual(JSON.parse(result.stdout), report, '--json prints what metrics.json holds');
@@ -203,6 +203,61 @@ describe('untangle metrics', () => {
     assert.equal(fromNpz.status, 0, fromNpz.stderr);
     assert.equal(fromU8.status, 0, fromU8.stderr);
     assert.equal(JSON.parse(fromNpz.stdout).headline.mig, JSON.parse(fromU8.stdout).headline.mig);
+  });
+
+  it('--continuous: a named factor regressed or binned; bad names, fractions and inapplicable metrics refused', () => {
+    // shape (factor 0) and posX, a continuous factor that code dim 1 carries with noise
+    const y = new Float64Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      y[i * 2] = factors[i * 4];
+      y[i * 2 + 1] = 0.2 * codes[i * 5 + 1] + 0.01 * rng.normal();
+    }
+    const yPath = join(dir, 'continuous.npy');
+    writeNpy(yPath, { dtype: 'float64', shape: [n, 2], data: y });
+    const base = ['metrics', '--codes', codesPath, '--factors', yPath, '--factor-names', 'shape,posX'];
+    const result = untangle([
+      ...base,
+      '--continuous',
+      'posX',
+      '--metrics',
+      'dci,sap,mig',
+      '--set',
+      'dci.numTrain=300',
+      '--set',
+      'dci.numTest=200',
+      '--set',
+      'dci.stages=20',
+      '--json',
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(result.stdout);
+    assert.deepEqual(report.continuous, ['posX']);
+    assert.equal(report.bins, 20);
+    const dci = report.metrics.dci.result;
+    assert.ok(dci.informativenessTest > 0.85, `accuracy of shape and R² of posX: ${dci.informativenessTest}`);
+    assert.ok(
+      dci.importance[1][1] > 0.8,
+      `posX is found in dim 1: ${dci.importance.map((r: number[]) => r[1])}`,
+    );
+    const sap = report.metrics.sap.result.scoreMatrix;
+    assert.ok(sap[1][1] > 0.95, `squared correlation of dim 1 and posX: ${sap[1][1]}`);
+    assert.ok(report.headline.mig > 0.5, `MIG on posX in 20 bins: ${report.headline.mig}`);
+    assertOneLineError(
+      untangle([...base, '--continuous', 'posY']),
+      /--continuous posY: "posY" is not a factor/,
+    );
+    assertOneLineError(
+      untangle([...base, '--metrics', 'mig']),
+      /continuous\.npy: value .* of factor posX \(expected integer factor values; name a continuous factor/,
+    );
+    assertOneLineError(
+      untangle([...base, '--continuous', '1', '--metrics', 'fairness']),
+      /^untangle: fairness: factor posX is continuous/,
+    );
+    assertOneLineError(
+      untangle([...base, '--continuous', 'posX', '--bins', '1']),
+      /--bins 1: expected at least 2/,
+    );
   });
 
   it('rejects malformed arrays with one line naming the file and exit code 2', () => {

@@ -21,7 +21,10 @@ export function register(program: Command): void {
     .command('evaluate')
     .argument('<run>', 'run folder written by `untangle train`')
     .description('score a trained run with the disentanglement metrics; writes metrics.json into the run')
-    .option('--metrics <list>', 'comma-separated metric names (default: all)')
+    .option(
+      '--metrics <list>',
+      'comma-separated metric names, or all (default: all but fairness, downstream-logistic, downstream-gbt)',
+    )
     .option('--codes <kinds>', 'which codes to score: mean, sampled or mean,sampled', 'mean,sampled')
     .option('--seed <n>', 'seed of every draw the metrics make', intOption('--seed'), 0)
     .option('--set <metric.option=value>', 'override a metric default, e.g. mig.numTrain=2000', collect, [])

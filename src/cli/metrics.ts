@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { finiteValues, integerValues, readArrayFile } from '../io/array-file.ts';
+import { finiteValues, readArrayFile } from '../io/array-file.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { checkOutputFile } from '../io/out-dir.ts';
 import { poolSource } from '../metrics/code-source.ts';
@@ -17,6 +17,36 @@ interface MetricsFlags {
   set: string[];
   json?: boolean;
   out?: string;
+  factorNames?: string;
+  continuous?: string;
+  bins: number;
+}
+
+/** Names of the factor columns: --factor-names, else factor0, factor1, … */
+function factorNamesOf(list: string | undefined, k: number): string[] {
+  if (list == null) return Array.from({ length: k }, (_, j) => `factor${j}`);
+  const names = list.split(',').map((s) => s.trim());
+  if (names.length !== k || names.some((s) => s === '') || new Set(names).size !== k) {
+    throw new UsageError(
+      `--factor-names ${list}: expected ${k} distinct comma-separated names, one per factor column`,
+    );
+  }
+  return names;
+}
+
+/** --continuous: factor names or 0-based column numbers → column indices. */
+function continuousColumns(list: string | undefined, names: string[]): number[] {
+  if (list == null) return [];
+  const columns = list.split(',').map((item) => {
+    const name = item.trim();
+    const index = names.indexOf(name);
+    if (index >= 0) return index;
+    if (/^\d+$/.test(name) && Number(name) < names.length) return Number(name);
+    throw new UsageError(
+      `--continuous ${list}: "${name}" is not a factor, expected names of ${names.join(', ')} or column numbers 0..${names.length - 1}`,
+    );
+  });
+  return [...new Set(columns)].sort((a, b) => a - b);
 }
 
 export function register(program: Command): void {
@@ -26,9 +56,26 @@ export function register(program: Command): void {
     .requiredOption('--codes <file>', 'codes [n, dim]: .npy, .npz or FILE.npz:NAME (float or int)')
     .requiredOption(
       '--factors <file>',
-      'discrete factors [n, k] or [n]: .npy, .npz or FILE.npz:NAME (integer)',
+      'factors [n, k] or [n]: .npy, .npz or FILE.npz:NAME (integer, or any number in --continuous columns)',
     )
-    .option('--metrics <list>', 'comma-separated metric names (default: all)')
+    .option(
+      '--factor-names <list>',
+      'comma-separated names of the factor columns (default factor0, factor1, …)',
+    )
+    .option(
+      '--continuous <list>',
+      'continuous factors (names or 0-based columns): regressed where a metric fits a classifier, in --bins bins where it counts',
+    )
+    .option(
+      '--bins <n>',
+      'histogram bins of each continuous factor (disentanglement_lib: 20)',
+      intOption('--bins'),
+      20,
+    )
+    .option(
+      '--metrics <list>',
+      'comma-separated metric names, or all (default: all but fairness, downstream-logistic, downstream-gbt)',
+    )
     .option('--seed <n>', 'seed of every draw the metrics make', intOption('--seed'), 0)
     .option('--set <metric.option=value>', 'override a metric default, e.g. mig.numTrain=2000', collect, [])
     .option('--json', 'print the results as JSON')
@@ -59,21 +106,49 @@ export function register(program: Command): void {
         );
       }
       if (rows < 10) throw new UsageError(`--codes ${flags.codes}: ${rows} rows, expected at least 10`);
-      const source = poolSource(
-        finiteValues(codes, flags.codes),
-        integerValues(factors, flags.factors),
-        rows,
-        dim,
+      const k = factors.shape.length === 2 ? factors.shape[1] : 1;
+      const names = factorNamesOf(flags.factorNames, k);
+      const continuous = continuousColumns(flags.continuous, names);
+      if (flags.bins < 2) throw new UsageError(`--bins ${flags.bins}: expected at least 2`);
+      const values = finiteValues(factors, flags.factors);
+      const fractional = values.findIndex(
+        (v, i) => !continuous.includes(i % k) && (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1),
       );
-      const runs = runMetrics(source, metrics, flags.seed, overrides, (name, run) =>
-        process.stderr.write(`${name}: ${run.seconds.toFixed(1)} s\n`),
+      if (fractional >= 0) {
+        const row = Math.floor(fractional / k);
+        throw new UsageError(
+          `--factors ${flags.factors}: value ${values[fractional]} in row ${row} of factor ${names[fractional % k]} (expected integer factor values; name a continuous factor in --continuous)`,
+        );
+      }
+      const source = poolSource(finiteValues(codes, flags.codes), values, rows, dim, names, {
+        columns: continuous,
+        bins: flags.bins,
+      });
+      // metrics named in --metrics must apply; of the default set, those that cannot are left out, said
+      const skipped: Record<string, string> = {};
+      const runs = runMetrics(
+        source,
+        metrics,
+        flags.seed,
+        overrides,
+        (name, run) => process.stderr.write(`${name}: ${run.seconds.toFixed(1)} s\n`),
+        flags.metrics == null
+          ? (name, reason) => {
+              skipped[name] = reason;
+              process.stderr.write(`${name}: left out, ${reason}\n`);
+            }
+          : undefined,
       );
       const report = {
         codes: resolve(flags.codes),
         factors: resolve(flags.factors),
         points: rows,
         seed: flags.seed,
+        factorNames: names,
+        continuous: continuous.map((j) => names[j]),
+        ...(continuous.length > 0 ? { bins: flags.bins } : {}),
         migVariant: 'discretized (disentanglement_lib): 20 equal-width bins of each code',
+        ...(Object.keys(skipped).length > 0 ? { skipped } : {}),
         headline: headlines(runs),
         metrics: runs,
       };

@@ -21,6 +21,10 @@ export interface MetricCallOptions {
   seed?: number;
   /** names of the factors, for results that name them */
   factorNames?: readonly string[];
+  /** 0-based columns of continuous factors: regressed where a metric fits a classifier, binned where it counts */
+  continuous?: readonly number[];
+  /** histogram bins of each continuous factor (disentanglement_lib: 20) */
+  bins?: number;
 }
 
 export function toMatrix(what: string, m: Matrix): { values: Float64Array; rows: number; cols: number } {
@@ -55,7 +59,8 @@ function check(what: string, values: Float64Array, rows: number, cols: number) {
 }
 
 /**
- * Scores codes [n, dim] against discrete factors [n, k] (or [n]) with the metric of the given suite name,
+ * Scores codes [n, dim] against factors [n, k] (or [n]; integers, or any numbers in `continuous` columns)
+ * with the metric of the given suite name,
  * under disentanglement_lib's defaults overridden by `options` (validated as `untangle metrics --set`).
  */
 export function scoreCodes(
@@ -67,20 +72,27 @@ export function scoreCodes(
   const entry = METRICS[name];
   if (entry == null)
     throw new InputError(`unknown metric "${name}": expected one of ${Object.keys(METRICS).join(', ')}`);
-  const { seed = 0, factorNames, ...own } = options;
+  const { seed = 0, factorNames, continuous = [], bins = 20, ...own } = options;
   const settings = Object.entries(own).map(([key, value]) => `${name}.${key}=${value}`);
   const overrides = parseMetricSettings(settings, [name])[name] ?? {};
   const z = toMatrix('codes', codes);
   const y = toMatrix('factors', factors);
   if (y.rows !== z.rows) throw new InputError(`factors: ${y.rows} rows, expected ${z.rows} like codes`);
-  const labels = Int32Array.from(y.values);
-  const fractional = y.values.findIndex((v, i) => v !== labels[i]);
+  const bad = continuous.find((j) => !Number.isInteger(j) || j < 0 || j >= y.cols);
+  if (bad != null) throw new InputError(`continuous: column ${bad}, expected 0..${y.cols - 1}`);
+  if (!Number.isInteger(bins) || bins < 2) throw new InputError(`bins: ${bins}, expected an integer >= 2`);
+  const fractional = y.values.findIndex(
+    (v, i) => !continuous.includes(i % y.cols) && (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1),
+  );
   if (fractional >= 0)
     throw new InputError(
-      `factors: value ${y.values[fractional]} at flat index ${fractional}, expected integers`,
+      `factors: value ${y.values[fractional]} at flat index ${fractional}, expected integers (or name its column in continuous)`,
     );
   if (z.rows < 10) throw new InputError(`codes: ${z.rows} rows, expected at least 10`);
-  const source = poolSource(z.values, labels, z.rows, z.cols, factorNames);
+  const source = poolSource(z.values, y.values, z.rows, z.cols, factorNames, {
+    columns: continuous,
+    bins,
+  });
   return entry.run(source, metricRng(seed, name), { ...entry.defaults, ...overrides });
 }
 

@@ -1,13 +1,18 @@
 import type { GroundTruthData } from '../data/ground-truth.ts';
 import type { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
+import { histogramDiscretize } from './information.ts';
 import { type CodeKind, codesOf, type Posterior, type PosteriorEncoder } from './representation.ts';
 
-/** n points: their codes [n, dim] and discrete factors [n, numFactors], row-major. */
+/**
+ * n points: their codes [n, dim] and discrete factors [n, numFactors], row-major. A continuous factor's
+ * column of `factors` holds its bin; `values` (pools with continuous factors) the factors as read.
+ */
 export interface CodeBatch {
   n: number;
   codes: Float64Array;
   factors: Int32Array;
+  values?: Float64Array;
 }
 
 /**
@@ -18,6 +23,8 @@ export interface CodeBatch {
 export interface CodeSource {
   readonly factorNames: readonly string[];
   readonly factorSizes: readonly number[];
+  /** per factor: continuous (its labels are histogram bins, its values in CodeBatch.values); absent: none */
+  readonly continuous?: readonly boolean[];
   readonly dim: number;
   /** Independent samples of the given sizes; a pool gives disjoint rows, scaled down when too small. */
   samples(counts: readonly number[], rng: Rng): CodeBatch[];
@@ -165,20 +172,63 @@ export function posteriorCacheFor(data: GroundTruthData, dim: number): Posterior
   };
 }
 
+/** Which factors of a pool are continuous, and the number of histogram bins they are discretised into. */
+export interface ContinuousFactors {
+  columns: readonly number[];
+  /** disentanglement_lib's discretizer: equal-width bins over the column's range (numpy.histogram edges) */
+  bins: number;
+}
+
+/** Factor f of a batch as a regression target: a continuous factor's values, else its labels. */
+export function factorTarget(batch: CodeBatch, numFactors: number, f: number): Float64Array {
+  const out = new Float64Array(batch.n);
+  const from = batch.values ?? batch.factors;
+  for (let i = 0; i < batch.n; i++) out[i] = from[i * numFactors + f];
+  return out;
+}
+
+/** The index of every continuous factor of a source. */
+export const continuousFactors = (source: CodeSource): number[] =>
+  (source.continuous ?? []).flatMap((c, f) => (c ? [f] : []));
+
+/** One line, exit 2, for a metric whose definition needs discrete factors (a classifier, an intervention). */
+export function refuseContinuous(source: CodeSource, metric: string, why: string): void {
+  const found = continuousFactors(source);
+  if (found.length > 0) {
+    const names = found.map((f) => source.factorNames[f]).join(', ');
+    throw new InputError(
+      `${metric}: factor ${names} is continuous, but ${why}; leave ${metric} out of --metrics`,
+    );
+  }
+}
+
 /**
  * A fixed pool of codes and factors (e.g. from `untangle metrics --codes Z.npy --factors Y.npy`). Factor
- * values are relabelled 0..m-1 in sorted order. "A point with factor k equal to v" is a row drawn uniformly
- * among the pool rows whose factor k equals v.
+ * values are relabelled 0..m-1 in sorted order; the `continuous` columns are first discretised into
+ * `bins` equal-width bins over their range (empty bins dropped), and keep their values for the metrics
+ * that regress on them. "A point with factor k equal to v" is a row drawn uniformly among the pool rows
+ * whose factor k equals v (for a continuous factor: in the same bin).
  */
 export function poolSource(
   codes: Float64Array,
-  factors: Int32Array,
+  factorsIn: Int32Array | Float64Array,
   rows: number,
   dim: number,
   factorNames?: readonly string[],
+  continuous: ContinuousFactors = { columns: [], bins: 20 },
 ): CodeSource {
   if (rows === 0) throw new InputError('the pool of codes is empty');
-  const k = factors.length / rows;
+  const k = factorsIn.length / rows;
+  const isContinuous = Array.from({ length: k }, (_, j) => continuous.columns.includes(j));
+  const rawValues = continuous.columns.length > 0 ? Float64Array.from(factorsIn) : undefined;
+  const factors = Int32Array.from(factorsIn);
+  for (const j of continuous.columns) {
+    const bins = histogramDiscretize(
+      Float64Array.from({ length: rows }, (_, i) => factorsIn[i * k + j]),
+      continuous.bins,
+    );
+    for (let i = 0; i < rows; i++) factors[i * k + j] = bins[i];
+  }
   const labels = new Int32Array(factors.length);
   const factorSizes: number[] = [];
   const rowsByValue: Int32Array[][] = [];
@@ -201,10 +251,12 @@ export function poolSource(
   let rowsByCombination: Map<string, number[]> | null = null;
   const batchOf = (picked: ArrayLike<number>): CodeBatch => {
     const n = picked.length;
-    const out = { n, codes: new Float64Array(n * dim), factors: new Int32Array(n * k) };
+    const out: CodeBatch = { n, codes: new Float64Array(n * dim), factors: new Int32Array(n * k) };
+    if (rawValues) out.values = new Float64Array(n * k);
     for (let i = 0; i < n; i++) {
       out.codes.set(codes.subarray(picked[i] * dim, picked[i] * dim + dim), i * dim);
       out.factors.set(labels.subarray(picked[i] * k, picked[i] * k + k), i * k);
+      out.values?.set(rawValues!.subarray(picked[i] * k, picked[i] * k + k), i * k);
     }
     return out;
   };
@@ -212,6 +264,7 @@ export function poolSource(
   return {
     factorNames: factorNames ?? Array.from({ length: k }, (_, j) => `factor${j}`),
     factorSizes,
+    ...(rawValues ? { continuous: isContinuous } : {}),
     dim,
     samples(counts, rng) {
       const order = rng.shuffle(Array.from({ length: rows }, (_, i) => i));

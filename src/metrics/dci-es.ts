@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import type { CodeBatch, CodeSource } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
 import { fitGradientBoostingRegressor, predictRegression } from './gradient-boosting-regressor.ts';
 import { column } from './representation.ts';
 
@@ -45,8 +45,9 @@ export function dciEsFromSamples(
   maxDepth: number,
 ): DciEsResult {
   const curves = Array.from({ length: numFactors }, (_, f) => {
-    const y = column(train.factors, train.n, numFactors, f);
-    const yTest = column(test.factors, test.n, numFactors, f);
+    // a continuous factor's values (a pool's), else its labels
+    const y = factorTarget(train, numFactors, f);
+    const yTest = factorTarget(test, numFactors, f);
     const mean = y.reduce((a, b) => a + b, 0) / y.length;
     const std = Math.sqrt(y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length) || 1;
     const target = y.map((v) => (v - mean) / std);

@@ -1,11 +1,12 @@
 import type { Rng } from '../engine/rng.ts';
-import type { CodeBatch, CodeSource } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
 import {
   featureImportances,
   fitGradientBoosting,
   type GradientBoostingOptions,
   predictGradientBoosting,
 } from './gradient-boosting.ts';
+import { fitGradientBoostingRegressor, predictRegression } from './gradient-boosting-regressor.ts';
 import { column } from './representation.ts';
 
 /**
@@ -22,8 +23,14 @@ export interface DciOptions {
   numTrain: number;
   numTest: number;
   stages: number;
+  /**
+   * 0: scikit-learn's normalised importances, each factor's summing to 1 (disentanglement_lib); 1: the
+   * impurity decreases before that normalisation, so a factor the trees fit better weighs more in ρ (as in
+   * the original DCI code, whose R is |Lasso weights|)
+   */
+  importance: number;
 }
-export const DCI_DEFAULTS: DciOptions = { numTrain: 10_000, numTest: 5_000, stages: 100 };
+export const DCI_DEFAULTS: DciOptions = { numTrain: 10_000, numTest: 5_000, stages: 100, importance: 0 };
 
 export interface DciResult {
   disentanglement: number;
@@ -61,20 +68,52 @@ export function dciFromImportance(importance: number[][]): { disentanglement: nu
   return { disentanglement, completeness };
 }
 
+/** R² = 1 − Σ(y − ŷ)² / Σ(y − ȳ)² of predictions (scikit-learn's r2_score; 1 for a constant y fitted exactly). */
+export function rSquared(y: Float64Array, predicted: Float64Array): number {
+  const mean = y.reduce((a, b) => a + b, 0) / y.length;
+  let residual = 0;
+  let total = 0;
+  for (let i = 0; i < y.length; i++) {
+    residual += (y[i] - predicted[i]) ** 2;
+    total += (y[i] - mean) ** 2;
+  }
+  if (total === 0) return residual === 0 ? 1 : 0;
+  return 1 - residual / total;
+}
+
 export function dciFromSamples(
   train: CodeBatch,
   test: CodeBatch,
   dim: number,
   numFactors: number,
   options: Partial<GradientBoostingOptions> = {},
+  continuous: readonly boolean[] = [],
+  normalised = true,
 ): DciResult {
   const importance = Array.from({ length: dim }, () => new Array<number>(numFactors).fill(0));
   let informativenessTrain = 0;
   let informativenessTest = 0;
   for (let f = 0; f < numFactors; f++) {
+    if (continuous[f]) {
+      // a continuous factor: scikit-learn's GradientBoostingRegressor, informativeness its R²
+      const model = fitGradientBoostingRegressor(
+        train.codes,
+        factorTarget(train, numFactors, f),
+        dim,
+        options,
+      );
+      (normalised ? model.importances : model.rawImportances).forEach((v, d) => {
+        importance[d][f] = Math.abs(v);
+      });
+      const score = (batch: CodeBatch) =>
+        rSquared(factorTarget(batch, numFactors, f), predictRegression(model, batch.codes, batch.n));
+      informativenessTrain += score(train) / numFactors;
+      informativenessTest += score(test) / numFactors;
+      continue;
+    }
     const labels = column(train.factors, train.n, numFactors, f);
     const model = fitGradientBoosting(train.codes, labels, dim, options);
-    featureImportances(model).forEach((v, d) => {
+    (normalised ? featureImportances(model) : model.rawImportances).forEach((v, d) => {
       importance[d][f] = Math.abs(v);
     });
     const accuracy = (batch: CodeBatch) => {
@@ -92,5 +131,13 @@ export function dciFromSamples(
 export function dci(source: CodeSource, rng: Rng, options: Partial<DciOptions> = {}): DciResult {
   const o = { ...DCI_DEFAULTS, ...options };
   const [train, test] = source.samples([o.numTrain, o.numTest], rng);
-  return dciFromSamples(train, test, source.dim, source.factorSizes.length, { stages: o.stages });
+  return dciFromSamples(
+    train,
+    test,
+    source.dim,
+    source.factorSizes.length,
+    { stages: o.stages },
+    source.continuous,
+    o.importance === 0,
+  );
 }

@@ -1,9 +1,12 @@
 import type { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
-import type { CodeBatch, CodeSource } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
+import { rSquared } from './dci.ts';
 import { fitGradientBoosting, predictGradientBoosting } from './gradient-boosting.ts';
+import { fitGradientBoostingRegressor, predictRegression } from './gradient-boosting-regressor.ts';
 import { fitLogistic, predictProbabilities } from './logistic-regression.ts';
 import { column } from './representation.ts';
+import { fitRidge, predictRidge } from './ridge.ts';
 
 /**
  * Downstream prediction of every factor from the codes (Locatello et al. 2019, disentanglement_lib's
@@ -12,6 +15,7 @@ import { column } from './representation.ts';
  * 1e-4 … 1e4, chosen by mean accuracy over 5 unshuffled folds, then refitted on all points), 1: gradient-
  * boosted trees (scikit-learn's defaults) — and its train/test accuracy; reported per size as the mean and
  * the minimum over factors. Sample efficiency = mean test accuracy at 100 points / at 10,000 (or the largest).
+ * A continuous factor is regressed instead — Ridge() or GradientBoostingRegressor() — and scores its R².
  */
 export interface DownstreamOptions {
   maxTrain: number;
@@ -115,6 +119,22 @@ export function downstream(
     const trainAccuracy: number[] = [];
     const testAccuracy: number[] = [];
     for (let f = 0; f < k; f++) {
+      if (source.continuous?.[f]) {
+        const y = factorTarget(train, k, f);
+        const predict =
+          o.predictor === 1
+            ? (
+                (m) => (x: Float64Array, n: number) =>
+                  predictRegression(m, x, n)
+              )(fitGradientBoostingRegressor(train.codes, y, source.dim))
+            : (
+                (m) => (x: Float64Array, n: number) =>
+                  predictRidge(m, x, n)
+              )(fitRidge(train.codes, y, source.dim));
+        trainAccuracy.push(rSquared(y, predict(train.codes, train.n)));
+        testAccuracy.push(rSquared(factorTarget(test, k, f), predict(test.codes, test.n)));
+        continue;
+      }
       const y = column(train.factors, train.n, k, f);
       const predict: Predict =
         o.predictor === 1

@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import type { CodeSource } from './code-source.ts';
+import { type CodeSource, refuseContinuous } from './code-source.ts';
 import { fitGradientBoosting, predictGradientBoosting } from './gradient-boosting.ts';
 import { column } from './representation.ts';
 
@@ -58,6 +58,7 @@ export function fairness(
   options: Partial<FairnessOptions> = {},
 ): FairnessResult {
   const o = { ...FAIRNESS_DEFAULTS, ...options };
+  refuseContinuous(source, 'fairness', 'it classifies every factor and intervenes on its exact values');
   const { factorSizes, dim } = source;
   const k = factorSizes.length;
   const [train] = source.samples([o.numTrain], rng);

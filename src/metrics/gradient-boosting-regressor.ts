@@ -18,6 +18,8 @@ export interface RegressionModel {
   init: number;
   trees: Tree[];
   importances: Float64Array;
+  /** before normalising: the mean over the trees that split of their impurity decrease / root count */
+  rawImportances: Float64Array;
 }
 
 export function fitGradientBoostingRegressor(
@@ -39,7 +41,9 @@ export function fitGradientBoostingRegressor(
     init: mean,
     trees: [],
     importances: new Float64Array(features),
+    rawImportances: new Float64Array(features),
   };
+  let splitting = 0;
   const prediction = new Float64Array(n).fill(mean);
   const residual = new Float64Array(n);
   const grower = new TreeGrower(x, n, features, o.maxDepth);
@@ -55,11 +59,16 @@ export function fitGradientBoostingRegressor(
       for (let s = leaf.start; s < leaf.end; s++)
         prediction[grower.rowAt(leaf.base, s)] += o.learningRate * value;
     }
-    if (tree.feature[0] >= 0) for (let f = 0; f < features; f++) importanceSum[f] += grower.importance[f];
+    if (tree.feature[0] >= 0) {
+      splitting++;
+      for (let f = 0; f < features; f++) importanceSum[f] += grower.importance[f];
+    }
     model.trees.push(tree);
   }
   const total = importanceSum.reduce((a, b) => a + b, 0);
   if (total > 0) for (let f = 0; f < features; f++) model.importances[f] = importanceSum[f] / total;
+  if (splitting > 0)
+    for (let f = 0; f < features; f++) model.rawImportances[f] = importanceSum[f] / splitting;
   return model;
 }
 

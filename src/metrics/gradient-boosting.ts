@@ -61,6 +61,8 @@ export interface GradientBoostingModel {
   trees: Tree[][];
   /** normalised feature importances (all 0 when no tree split) */
   importances: Float64Array;
+  /** before normalising: the mean over the trees that split of their impurity decrease / root count */
+  rawImportances: Float64Array;
 }
 
 /**
@@ -87,6 +89,7 @@ export function fitGradientBoosting(
     init: new Float64Array(k === 2 ? 1 : Math.max(k, 1)),
     trees: [],
     importances: new Float64Array(features),
+    rawImportances: new Float64Array(features),
   };
   if (k < 2) return model;
 
@@ -107,6 +110,7 @@ export function fitGradientBoosting(
   const grower = new TreeGrower(x, n, features, o.maxDepth);
   const importanceSum = new Float64Array(features);
   const scale = k === 2 ? 1 : (k - 1) / k;
+  let splitting = 0;
 
   for (let stage = 0; stage < o.stages; stage++) {
     probabilities(raw, probability, n);
@@ -134,6 +138,7 @@ export function fitGradientBoosting(
         for (let s = leaf.start; s < leaf.end; s++) r[grower.rowAt(leaf.base, s)] += o.learningRate * value;
       }
       if (tree.feature[0] >= 0) {
+        splitting++;
         for (let f = 0; f < features; f++) importanceSum[f] += grower.importance[f];
       }
       stageTrees.push(tree);
@@ -143,6 +148,8 @@ export function fitGradientBoosting(
   // the mean over the trees that split, normalised: the mean's divisor cancels
   const total = importanceSum.reduce((a, b) => a + b, 0);
   if (total > 0) for (let f = 0; f < features; f++) model.importances[f] = importanceSum[f] / total;
+  if (splitting > 0)
+    for (let f = 0; f < features; f++) model.rawImportances[f] = importanceSum[f] / splitting;
   return model;
 }
 
@@ -360,7 +367,19 @@ export class TreeGrower {
         bestImprovement[f] = Number.NEGATIVE_INFINITY;
         const base = f * n;
         if (values[base + end - 1] <= values[base + start] + FEATURE_THRESHOLD) continue; // constant here
-        bestSplitOfFeature(values, rows, r, base, start, end, sum, f, bestImprovement, bestLeft, bestThreshold);
+        bestSplitOfFeature(
+          values,
+          rows,
+          r,
+          base,
+          start,
+          end,
+          sum,
+          f,
+          bestImprovement,
+          bestLeft,
+          bestThreshold,
+        );
         if (bestImprovement[f] > top) top = bestImprovement[f];
       }
       if (top === Number.NEGATIVE_INFINITY) {

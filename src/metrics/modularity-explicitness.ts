@@ -1,15 +1,18 @@
 import type { Rng } from '../engine/rng.ts';
-import type { CodeBatch, CodeSource } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
+import { rSquared } from './dci.ts';
 import { histogramDiscretize, mutualInformationMatrix } from './information.ts';
 import { fitLogistic, predictProbabilities } from './logistic-regression.ts';
 import { column, intColumns } from './representation.ts';
+import { fitRidge, predictRidge } from './ridge.ts';
 import { rocAuc } from './roc-auc.ts';
 
 /**
  * Modularity and explicitness (Ridgeway & Zemel 2018), disentanglement_lib's version. Modularity: from the
  * discretised MI matrix (20 bins), per code dim 1 − Σ_{f≠best} MI² / (MI_best² · (factors − 1)), 0 for a
  * dim carrying no information, averaged over dims. Explicitness: per factor a multinomial logistic
- * regression on the standardised codes, the macro-averaged one-vs-rest ROC-AUC of its probabilities.
+ * regression on the standardised codes, the macro-averaged one-vs-rest ROC-AUC of its probabilities; for a
+ * continuous factor (its bins count in the MI) the R² of a ridge regression (scikit-learn's Ridge()) instead.
  */
 export interface ModularityOptions {
   numTrain: number;
@@ -67,6 +70,7 @@ export function modularityFromSamples(
   dim: number,
   numFactors: number,
   bins: number,
+  continuous: readonly boolean[] = [],
 ): ModularityResult {
   const discrete = Array.from({ length: dim }, (_, d) =>
     histogramDiscretize(column(train.codes, train.n, dim, d), bins),
@@ -77,6 +81,12 @@ export function modularityFromSamples(
   let explicitnessTrain = 0;
   let explicitnessTest = 0;
   for (let f = 0; f < numFactors; f++) {
+    if (continuous[f]) {
+      const ridge = fitRidge(xTrain, factorTarget(train, numFactors, f), dim);
+      explicitnessTrain += rSquared(factorTarget(train, numFactors, f), predictRidge(ridge, xTrain, train.n));
+      explicitnessTest += rSquared(factorTarget(test, numFactors, f), predictRidge(ridge, xTest, test.n));
+      continue;
+    }
     const model = fitLogistic(xTrain, factorsTrain[f], dim);
     explicitnessTrain += macroAuc(
       predictProbabilities(model, xTrain, train.n),
@@ -99,5 +109,5 @@ export function modularityExplicitness(
 ): ModularityResult {
   const o = { ...MODULARITY_DEFAULTS, ...options };
   const [train, test] = source.samples([o.numTrain, o.numTest], rng);
-  return modularityFromSamples(train, test, source.dim, source.factorSizes.length, o.bins);
+  return modularityFromSamples(train, test, source.dim, source.factorSizes.length, o.bins, source.continuous);
 }

@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import type { CodeBatch, CodeSource } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
 import { fitLinearSvm, predictLinearSvm } from './linear-svm.ts';
 import { column } from './representation.ts';
 
@@ -8,7 +8,8 @@ import { column } from './representation.ts';
  * a linear SVM on that single dim (C = 0.01, balanced class weights) predicts the factor; the score matrix
  * holds its test accuracy; SAP = mean over factors of the gap between the two best dims. With
  * `continuousFactors` = 1 the matrix holds instead the squared correlation of dim and factor on the train
- * points (the mode in which a perfect code scores ~1 whatever the number of factor values).
+ * points (the mode in which a perfect code scores ~1 whatever the number of factor values). A continuous
+ * factor (untangle metrics --continuous) is always scored in that mode, on its values.
  */
 export interface SapOptions {
   numTrain: number;
@@ -48,12 +49,14 @@ export function sapFromSamples(
   dim: number,
   numFactors: number,
   { c, continuousFactors }: Pick<SapOptions, 'c' | 'continuousFactors'>,
+  continuous: readonly boolean[] = [],
 ) {
   const scoreMatrix = Array.from({ length: dim }, (_, d) => {
     const x = column(train.codes, train.n, dim, d);
     const xTest = column(test.codes, test.n, dim, d);
     return Array.from({ length: numFactors }, (_, f) => {
-      if (continuousFactors) return squaredCorrelation(x, column(train.factors, train.n, numFactors, f));
+      if (continuousFactors || continuous[f])
+        return squaredCorrelation(x, factorTarget(train, numFactors, f));
       const svm = fitLinearSvm(x, column(train.factors, train.n, numFactors, f), { c, balanced: true });
       const predicted = predictLinearSvm(svm, xTest);
       let correct = 0;
@@ -71,5 +74,5 @@ export function sapFromSamples(
 export function sap(source: CodeSource, rng: Rng, options: Partial<SapOptions> = {}): SapResult {
   const o = { ...SAP_DEFAULTS, ...options };
   const [train, test] = source.samples([o.numTrain, o.numTest], rng);
-  return sapFromSamples(train, test, source.dim, source.factorSizes.length, o);
+  return sapFromSamples(train, test, source.dim, source.factorSizes.length, o, source.continuous);
 }

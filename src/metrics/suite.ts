@@ -25,6 +25,8 @@ export interface MetricEntry {
   run(source: CodeSource, rng: Rng, options: Record<string, number>): object;
   /** the one number a table shows for this metric */
   headline(result: object): Record<string, number>;
+  /** not in the default selection (each costs minutes at its defaults): named in --metrics, or `all` */
+  optIn?: true;
 }
 
 const pick =
@@ -128,12 +130,14 @@ export const METRICS: Record<string, MetricEntry> = {
     description:
       'Unfairness (Locatello et al. 2019b): total variation of boosted-tree predictions under interventions',
     defaults: { ...FAIRNESS_DEFAULTS },
+    optIn: true,
     run: fairness,
     headline: pick(['unfairness', 'meanFairness']),
   },
   'downstream-logistic': {
     description: 'Downstream accuracy at 10…10,000 points, logistic regression (cross-validated C)',
     defaults: { maxTrain: DOWNSTREAM_DEFAULTS.maxTrain, numTest: DOWNSTREAM_DEFAULTS.numTest },
+    optIn: true,
     run: (source, rng, options) => downstream(source, rng, { ...options, predictor: 0 }),
     headline: pick(
       ['downstream-logistic', 'testAccuracy'],
@@ -143,21 +147,26 @@ export const METRICS: Record<string, MetricEntry> = {
   'downstream-gbt': {
     description: 'Downstream accuracy at 10…10,000 points, gradient-boosted trees',
     defaults: { maxTrain: DOWNSTREAM_DEFAULTS.maxTrain, numTest: DOWNSTREAM_DEFAULTS.numTest },
+    optIn: true,
     run: (source, rng, options) => downstream(source, rng, { ...options, predictor: 1 }),
     headline: pick(['downstream-gbt', 'testAccuracy'], ['downstream-gbt-efficiency', 'sampleEfficiency']),
   },
 };
 
+/** The metrics run when none are named: every one but the opt-in ones. */
+export const DEFAULT_METRICS: string[] = Object.keys(METRICS).filter((name) => !METRICS[name].optIn);
+
 /**
- * Metric names from a comma-separated list (all when absent), with a clear error for unknown ones;
- * `label` names where the list came from (a flag, or a spec file's field).
+ * Metric names from a comma-separated list (the default set when absent, every metric for `all`), with a
+ * clear error for unknown ones; `label` names where the list came from (a flag, or a spec file's field).
  */
 export function parseMetricNames(
   list: string | undefined,
   from: Record<string, unknown> = METRICS,
   label = '--metrics',
 ): string[] {
-  if (list == null) return Object.keys(from);
+  if (list == null) return from === METRICS ? DEFAULT_METRICS : Object.keys(from);
+  if (list.trim() === 'all') return Object.keys(from);
   const names = list
     .split(',')
     .map((s) => s.trim())
@@ -165,7 +174,7 @@ export function parseMetricNames(
   for (const name of names) {
     if (!(name in from)) {
       throw new InputError(
-        `${label}: unknown metric "${name}", expected some of ${Object.keys(from).join(', ')}`,
+        `${label}: unknown metric "${name}", expected some of ${Object.keys(from).join(', ')} (or all)`,
       );
     }
   }
@@ -229,13 +238,22 @@ export function runMetrics(
   seed: number,
   overrides: Record<string, Record<string, number>> = {},
   onMetric: (name: string, run: MetricRun) => void = () => {},
+  /** when given, a metric that cannot apply to the source (an InputError) is left out and reported here */
+  onInapplicable?: (name: string, reason: string) => void,
 ): Record<string, MetricRun> {
   const out: Record<string, MetricRun> = {};
   for (const name of names) {
     const entry = METRICS[name];
     const options = { ...entry.defaults, ...overrides[name] };
     const started = performance.now();
-    const result = entry.run(source, metricRng(seed, name), options);
+    let result: object;
+    try {
+      result = entry.run(source, metricRng(seed, name), options);
+    } catch (err) {
+      if (!(err instanceof InputError) || onInapplicable == null) throw err;
+      onInapplicable(name, err.message);
+      continue;
+    }
     out[name] = { result, options, seconds: (performance.now() - started) / 1000 };
     onMetric(name, out[name]);
   }
