@@ -7,14 +7,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng } from '../src/engine/rng.ts';
 import { writeNpy } from '../src/io/npy.ts';
 import { poolSource } from '../src/metrics/code-source.ts';
 import { headlines, METRICS, runMetrics } from '../src/metrics/suite.ts';
+import { benchCodes, sizes } from './metrics-codes.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -27,25 +27,7 @@ if (probe.status !== 0) {
   process.exit(2);
 }
 
-// A 10-dim code of dSprites' factors: five dims each track one factor (nonlinearly, with noise), one mixes
-// two factors, four are correlated noise.
-const sizes = [3, 6, 40, 32, 32];
-const n = 15_000;
-const dim = 10;
-const rng = new Rng(1);
-const factors = new Int32Array(n * sizes.length);
-const codes = new Float64Array(n * dim);
-for (let i = 0; i < n; i++) {
-  const f = sizes.map((s) => rng.int(s));
-  factors.set(f, i * sizes.length);
-  const row = codes.subarray(i * dim, (i + 1) * dim);
-  f.forEach((v, j) => {
-    row[j] = Math.tanh((2 * v) / (sizes[j] - 1) - 1) + 0.1 * rng.normal();
-  });
-  row[5] = (f[3] - f[4]) / 16 + 0.2 * rng.normal();
-  const shared = rng.normal();
-  for (let d = 6; d < dim; d++) row[d] = 0.5 * shared + rng.normal();
-}
+const { codes, factors, n, dim } = benchCodes();
 const dir = mkdtempSync(join(tmpdir(), 'untangle-bench-metrics-'));
 const codesPath = join(dir, 'codes.npy');
 const factorsPath = join(dir, 'factors.npy');
@@ -61,18 +43,30 @@ const peerMetrics = [
   'modularity-explicitness',
   'irs',
   'unsupervised',
+  'mig-sup',
+  'jemmig',
+  'dcimig',
+  'z-max-var',
+  'dci-es',
+  'infomec',
 ];
 const names = (values.metrics?.split(',') ?? Object.keys(METRICS)).filter(
   (m) => m in METRICS && peerMetrics.includes(m),
 );
 
+// disentanglement_lib's own suite (the first eight), reported on its own beside the whole selection
+const dlibMetrics = peerMetrics.slice(0, 8);
 const totals = { untangle: [] as number[], python: [] as number[] };
+const dlibTotals = { untangle: [] as number[], python: [] as number[] };
+const dlibSum = (seconds: Record<string, number>) =>
+  Object.entries(seconds).reduce((s, [m, t]) => s + (dlibMetrics.includes(m) ? t : 0), 0);
 for (let round = 0; round < Number(values.rounds); round++) {
   const started = performance.now();
   const runs = runMetrics(poolSource(codes, factors, n, dim), names, round);
   const total = (performance.now() - started) / 1000;
   totals.untangle.push(total);
   const seconds = Object.fromEntries(Object.entries(runs).map(([m, r]) => [m, r.seconds]));
+  dlibTotals.untangle.push(dlibSum(seconds));
   print({ impl: 'untangle', round, total_s: total, seconds, values: headlines(runs) });
 
   const out = spawnSync(
@@ -89,6 +83,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   }
   const peer = JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}');
   totals.python.push(peer.total_s);
+  dlibTotals.python.push(dlibSum(peer.seconds));
   print({ ...peer, round });
 }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -98,6 +93,9 @@ print({
   untangle_median_s: median(totals.untangle),
   python_median_s: median(totals.python),
   ratio_python_over_untangle: median(totals.python) / median(totals.untangle),
+  dlib_metrics: names.filter((m) => dlibMetrics.includes(m)),
+  dlib_ratio_python_over_untangle: median(dlibTotals.python) / median(dlibTotals.untangle),
+  load_average: loadavg(),
 });
 
 function print(value: object): void {

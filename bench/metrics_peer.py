@@ -11,7 +11,8 @@ import time
 
 import numpy as np
 from scipy import linalg
-from sklearn import ensemble, linear_model, preprocessing, svm
+from scipy.stats import entropy as scipy_entropy
+from sklearn import ensemble, feature_selection, linear_model, metrics, preprocessing, svm, tree
 from sklearn.metrics import mutual_info_score, roc_auc_score
 
 codes = np.load(sys.argv[1]).astype(np.float64)
@@ -155,6 +156,105 @@ def unsupervised(num_train=10000):
     return float(tc), float(wasserstein), float(mi.sum() / (dim * dim - dim))
 
 
+def ubisoft_mi(num_train=10000, bins=10):
+    """The MI matrix [factor, dim] of Carbonneau et al.'s binning (minmax scale, 10 bins) and the entropies."""
+    (z, y), = split(num_train)
+    c = np.digitize(preprocessing.minmax_scale(z), np.linspace(0, 1, bins + 1)[:-1])
+    mi = np.array([[mutual_info_score(y[:, i], c[:, j]) for j in range(dim)] for i in range(k)])
+    return y, c, mi
+
+
+def entropy_of(a):
+    return scipy_entropy(np.unique(a, return_counts=True, axis=0)[1])
+
+
+def mig_sup():
+    _, c, mi = ubisoft_mi()
+    s = np.sort(mi / np.array([entropy_of(c[:, j]) for j in range(dim)])[None, :], axis=0)
+    return float(np.mean(s[-1] - s[-2]))
+
+
+def jemmig(bins=10):
+    y, c, mi = ubisoft_mi()
+    scores = []
+    for i in range(k):
+        order = np.argsort(mi[i])
+        joint = entropy_of(np.stack([y[:, i], c[:, order[-1]]], 1))
+        scores.append(1 - (joint - mi[i, order[-1]] + mi[i, order[-2]]) / (entropy_of(y[:, i]) + np.log(bins)))
+    return float(np.mean(scores))
+
+
+def dcimig():
+    y, _, mi = ubisoft_mi()
+    gaps = np.zeros_like(mi)
+    for j in range(dim):
+        col = np.sort(mi[:, j])
+        gaps[np.argmax(mi[:, j]), j] = col[-1] - col[-2]
+    return float(gaps.max(axis=1).sum() / sum(entropy_of(y[:, i]) for i in range(k)))
+
+
+def groups_varying(j):
+    others = [f for f in range(k) if f != j]
+    _, inverse, counts = np.unique(factors[:, others], axis=0, return_inverse=True, return_counts=True)
+    members = [[] for _ in counts]
+    for row, g in enumerate(inverse.ravel()):
+        members[g].append(row)
+    eligible = np.flatnonzero(counts[inverse.ravel()] > 1)
+    return inverse.ravel(), members, eligible
+
+
+def z_max_var(batch=200, num_train=800, num_eval=800, num_var=10000, threshold=0.05):
+    (pool, _), = split(num_var)
+    global_var = np.var(pool, axis=0, ddof=1)
+    active = np.flatnonzero(np.sqrt(global_var) >= threshold)
+    groups = [groups_varying(j) for j in range(k)]
+
+    def votes(count):
+        table = np.zeros((k, len(active)), dtype=np.int64)
+        for _ in range(count):
+            j = rng.randint(k)
+            inverse, members, eligible = groups[j]
+            group = members[inverse[eligible[rng.randint(len(eligible))]]]
+            rows = np.array(group)[rng.randint(len(group), size=batch)]
+            local = np.var(codes[rows], axis=0, ddof=1)
+            table[j, np.argmax(local[active] / global_var[active])] += 1
+        return table
+    train, evaluation = votes(num_train), votes(num_eval)
+    accuracy = np.sum(evaluation[np.argmax(train, axis=0), np.arange(len(active))]) / np.sum(evaluation)
+    return float((accuracy - 1 / k) / (1 - 1 / k))
+
+
+def dci_es(num_train=10000, num_test=5000, max_depth=8):
+    (z, y), (zt, yt) = split(num_train, num_test)
+    explicitness = []
+    for i in range(k):
+        m, s = y[:, i].mean(), y[:, i].std()
+        target, target_test = (y[:, i] - m) / s, (yt[:, i] - m) / s
+        loss = [np.mean((tree.DecisionTreeRegressor(max_depth=d).fit(z, target).predict(zt) - target_test) ** 2)
+                for d in range(1, max_depth + 1)]
+        curve = np.minimum.accumulate(loss)
+        explicitness.append(1 - np.trapz(curve, dx=1) / (np.mean(target_test ** 2) * (max_depth - 1)))
+    return float(np.mean(explicitness))
+
+
+def infomec(num_train=10000, neighbours=10):
+    (z, y), = split(num_train)
+    zs = preprocessing.StandardScaler().fit_transform(z)
+    nmi = np.array([[feature_selection.mutual_info_classif(zs[:, j:j + 1], y[:, i], discrete_features=False,
+                                                           n_neighbors=neighbours, random_state=0)[0]
+                     for j in range(dim)] for i in range(k)])
+    nmi /= np.array([mutual_info_score(y[:, i], y[:, i]) for i in range(k)])[:, None]
+    r = z.max(0) - z.min(0)
+    p = nmi[:, r > r.max() / 20]
+    infom = (np.mean(p.max(0) / p.sum(0)) - 1 / k) / (1 - 1 / k)
+    info_e = []
+    for i in range(k):
+        model = linear_model.LogisticRegression(penalty=None, class_weight='balanced').fit(zs, y[:, i])
+        h0 = np.log(len(np.unique(y[:, i])))
+        info_e.append((h0 - metrics.log_loss(y[:, i], model.predict_proba(zs))) / h0)
+    return float(infom), float(np.mean(info_e))
+
+
 SUITE = {
     'beta-vae-score': beta_vae_score,
     'factor-vae-score': factor_vae_score,
@@ -164,6 +264,12 @@ SUITE = {
     'modularity-explicitness': modularity_explicitness,
     'irs': irs,
     'unsupervised': unsupervised,
+    'mig-sup': mig_sup,
+    'jemmig': jemmig,
+    'dcimig': dcimig,
+    'z-max-var': z_max_var,
+    'dci-es': dci_es,
+    'infomec': infomec,
 }
 seconds, values = {}, {}
 for name, metric in SUITE.items():

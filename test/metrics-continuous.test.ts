@@ -34,7 +34,7 @@ for (let i = 0; i < n; i++) {
   codes[i * dim + 3] = rng.normal();
 }
 const continuous = { columns: [1, 2], bins: 20 };
-const pool = poolSource(codes, factors, n, dim, ['shape', 'posX', 'scale'], continuous);
+const pool = poolSource(codes, factors, n, dim, ['shape', 'posX', 'scale'], { continuous });
 const [train, held] = pool.samples([1000, 500], metricRng(0, 'continuous-test'));
 
 function reference(script: string): Record<string, number | number[]> {

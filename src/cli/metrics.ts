@@ -4,6 +4,7 @@ import { finiteValues, readArrayFile } from '../io/array-file.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { checkOutputFile } from '../io/out-dir.ts';
 import { poolSource } from '../metrics/code-source.ts';
+import { migVariantLabel } from '../metrics/mig.ts';
 import { headlines, parseMetricNames, parseMetricSettings, runMetrics } from '../metrics/suite.ts';
 import { UsageError } from './errors.ts';
 import { printMetricTable } from './metric-table.ts';
@@ -20,6 +21,17 @@ interface MetricsFlags {
   factorNames?: string;
   continuous?: string;
   bins: number;
+  logVariances?: string;
+}
+
+/** --log-variances: the posteriors' log-variances, the shape of --codes (whose rows are their means). */
+function logVariancesOf(file: string | undefined, shape: readonly number[]): Float64Array | undefined {
+  if (file == null) return undefined;
+  const array = readArrayFile(file, '--log-variances');
+  if (array.shape.join(',') !== shape.join(',')) {
+    throw new UsageError(`--log-variances ${file}: shape [${array.shape}], expected [${shape}] like --codes`);
+  }
+  return finiteValues(array, file);
 }
 
 /** Names of the factor columns: --factor-names, else factor0, factor1, … */
@@ -121,8 +133,8 @@ export function register(program: Command): void {
         );
       }
       const source = poolSource(finiteValues(codes, flags.codes), values, rows, dim, names, {
-        columns: continuous,
-        bins: flags.bins,
+        continuous: { columns: continuous, bins: flags.bins },
+        logVariances: logVariancesOf(flags.logVariances, codes.shape),
       });
       // metrics named in --metrics must apply; of the default set, those that cannot are left out, said
       const skipped: Record<string, string> = {};
@@ -147,7 +159,7 @@ export function register(program: Command): void {
         factorNames: names,
         continuous: continuous.map((j) => names[j]),
         ...(continuous.length > 0 ? { bins: flags.bins } : {}),
-        migVariant: 'discretized (disentanglement_lib): 20 equal-width bins of each code',
+        migVariant: migVariantLabel(overrides.mig),
         ...(Object.keys(skipped).length > 0 ? { skipped } : {}),
         headline: headlines(runs),
         metrics: runs,

@@ -90,8 +90,7 @@ export function scoreCodes(
     );
   if (z.rows < 10) throw new InputError(`codes: ${z.rows} rows, expected at least 10`);
   const source = poolSource(z.values, y.values, z.rows, z.cols, factorNames, {
-    columns: continuous,
-    bins,
+    continuous: { columns: continuous, bins },
   });
   return entry.run(source, metricRng(seed, name), { ...entry.defaults, ...overrides });
 }

@@ -13,6 +13,8 @@ export interface CodeBatch {
   codes: Float64Array;
   factors: Int32Array;
   values?: Float64Array;
+  /** the posterior q(z|x) of each point, where the source knows it (an encoder; a pool given log-variances) */
+  posterior?: { mean: ArrayLike<number>; logVar: ArrayLike<number> };
 }
 
 /**
@@ -77,7 +79,7 @@ export function groundTruthSource(
     const posterior = cache
       ? cache.lookup(factors, (missing) => encodeRows(missing, rng))
       : encodeRows(factors, rng);
-    return { n: factors.length / k, codes: codesOf(posterior, kind, rng), factors };
+    return { n: factors.length / k, codes: codesOf(posterior, kind, rng), factors, posterior };
   };
 
   return {
@@ -215,7 +217,14 @@ export function poolSource(
   rows: number,
   dim: number,
   factorNames?: readonly string[],
-  continuous: ContinuousFactors = { columns: [], bins: 20 },
+  {
+    continuous = { columns: [], bins: 20 },
+    logVariances,
+  }: {
+    continuous?: ContinuousFactors;
+    /** log-variances [rows, dim] of the posteriors whose means are `codes` (Chen et al.'s MIG needs them) */
+    logVariances?: Float64Array;
+  } = {},
 ): CodeSource {
   if (rows === 0) throw new InputError('the pool of codes is empty');
   const k = factorsIn.length / rows;
@@ -253,10 +262,13 @@ export function poolSource(
     const n = picked.length;
     const out: CodeBatch = { n, codes: new Float64Array(n * dim), factors: new Int32Array(n * k) };
     if (rawValues) out.values = new Float64Array(n * k);
+    const logVar = logVariances ? new Float64Array(n * dim) : undefined;
+    if (logVar) out.posterior = { mean: out.codes, logVar };
     for (let i = 0; i < n; i++) {
       out.codes.set(codes.subarray(picked[i] * dim, picked[i] * dim + dim), i * dim);
       out.factors.set(labels.subarray(picked[i] * k, picked[i] * k + k), i * k);
       out.values?.set(rawValues!.subarray(picked[i] * k, picked[i] * k + k), i * k);
+      logVar?.set(logVariances!.subarray(picked[i] * dim, picked[i] * dim + dim), i * dim);
     }
     return out;
   };

@@ -13,6 +13,7 @@ import { loadRun } from '../run/load-run.ts';
 import { clusterAccuracy } from './cluster-accuracy.ts';
 import { type HeldOutReport, heldOutReport } from './code-predictability.ts';
 import { groundTruthSource, posteriorCacheFor } from './code-source.ts';
+import { migVariantLabel } from './mig.ts';
 import { posteriorStats } from './posterior-stats.ts';
 import type { CodeKind, PosteriorEncoder } from './representation.ts';
 import { headlines, type MetricRun, metricRng, runMetrics } from './suite.ts';
@@ -90,7 +91,7 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions): Pro
     model: config.model,
     dataset: config.dataset,
     seed: options.seed,
-    migVariant: 'discretized (disentanglement_lib): 20 equal-width bins of each mean code',
+    migVariant: migVariantLabel(options.overrides?.mig),
     headline: {},
     codes: sameSeed ? { ...previous.codes } : {},
     posterior: sameSeed ? previous.posterior : undefined,
