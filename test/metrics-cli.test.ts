@@ -205,7 +205,7 @@ describe('untangle metrics', () => {
     assert.equal(JSON.parse(fromNpz.stdout).headline.mig, JSON.parse(fromU8.stdout).headline.mig);
   });
 
-  it('--continuous: a named factor regressed or binned; bad names, fractions and inapplicable metrics refused', () => {
+  it('--continuous and --log-variances: factors regressed or binned, the sampling MIG; bad input refused', () => {
     // shape (factor 0) and posX, a continuous factor that code dim 1 carries with noise
     const y = new Float64Array(n * 2);
     for (let i = 0; i < n; i++) {
@@ -257,6 +257,22 @@ describe('untangle metrics', () => {
     assertOneLineError(
       untangle([...base, '--continuous', 'posX', '--bins', '1']),
       /--bins 1: expected at least 2/,
+    );
+    // Chen et al.'s MIG: the posteriors' log-variances beside the means, the shape of --codes
+    const sampled = untangle([
+      ...['metrics', '--codes', codesPath, '--factors', factorsPath, '--log-variances', codesPath],
+      ...['--metrics', 'mig', '--set', 'mig.estimator=1', '--set', 'mig.entropySamples=100', '--json'],
+    ]);
+    assert.equal(sampled.status, 0, sampled.stderr);
+    assert.match(JSON.parse(sampled.stdout).migVariant, /sampling \(Chen et al\. 2018\)/);
+    const plain = ['metrics', '--codes', codesPath, '--factors', factorsPath, '--metrics', 'mig'];
+    assertOneLineError(
+      untangle([...plain, '--set', 'mig.estimator=1']),
+      /mig\.estimator=1 .* needs the posteriors' log-variances/,
+    );
+    assertOneLineError(
+      untangle([...plain, '--log-variances', factorsPath]),
+      /--log-variances .*y\.npy: shape \[2000,4\], expected \[2000,5\] like --codes/,
     );
   });
 

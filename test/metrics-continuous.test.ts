@@ -11,7 +11,7 @@ import { modularityFromSamples } from '../src/metrics/modularity-explicitness.ts
 import { fitRidge } from '../src/metrics/ridge.ts';
 import { sapFromSamples } from '../src/metrics/sap.ts';
 import { DEFAULT_METRICS, METRICS, metricRng, parseMetricNames } from '../src/metrics/suite.ts';
-import { tempDir, untangle } from './helpers/cli.ts';
+import { tempDir } from './helpers/cli.ts';
 
 // Continuous factors (untangle metrics --continuous): regressors where a metric fits a classifier,
 // disentanglement_lib's histogram bins where it counts; checked against numpy/scikit-learn.

@@ -1,7 +1,6 @@
 import type { Rng } from '../engine/rng.ts';
 import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
 import { fitGradientBoostingRegressor, predictRegression } from './gradient-boosting-regressor.ts';
-import { column } from './representation.ts';
 
 /**
  * DCI-ES explicitness and size (Eastwood, Nicolicioiu, von Kügelgen, Kekić, Träuble, Dittadi & Schölkopf
