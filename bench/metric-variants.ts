@@ -81,5 +81,7 @@ for (const [metric, keys, variant, options] of rows) {
 if (!values.json) {
   process.stdout.write('| metric | variant | value |\n|---|---|---|\n');
   for (const row of out)
-    process.stdout.write(`| \`${row.key}\` | ${row.variant} | ${row.value.toFixed(4)} |\n`);
+    process.stdout.write(
+      `| \`${row.key}\` | ${row.variant.replaceAll('|', '\\|')} | ${row.value.toFixed(4)} |\n`,
+    );
 }
