@@ -79,6 +79,10 @@ export function register(program: Command): void {
       'continuous factors (names or 0-based columns): regressed where a metric fits a classifier, in --bins bins where it counts',
     )
     .option(
+      '--log-variances <file>',
+      "log-variances of the posteriors whose means --codes holds (for mig.estimator=1, Chen et al.'s MIG)",
+    )
+    .option(
       '--bins <n>',
       'histogram bins of each continuous factor (disentanglement_lib: 20)',
       intOption('--bins'),
