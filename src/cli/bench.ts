@@ -58,12 +58,18 @@ export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
   warmData(session.data);
   const update = await createUpdate(session.task);
   const times: number[] = [];
+  let cpuMs = 0;
   let loss = 0;
   try {
     for (let step = 0; step < config.steps; step++) {
       const t0 = performance.now();
+      const c0 = process.cpuUsage();
       loss = (await trainStep(session, session.rng, step, update)).total;
-      if (step >= flags.warmup) times.push(performance.now() - t0);
+      if (step >= flags.warmup) {
+        times.push(performance.now() - t0);
+        const { user, system } = process.cpuUsage(c0);
+        cpuMs += (user + system) / 1000;
+      }
     }
   } finally {
     await update.close();
@@ -85,6 +91,8 @@ export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
     median_ms: round(median, 2),
     img_per_s: round((config.batchSize / median) * 1000, 1),
     gflop_per_s: round((FLOP_PER_IMAGE * config.batchSize) / median / 1e6, 2),
+    // CPU time of every thread per step: what the step costs whatever share of the cores it was given
+    cpu_ms_per_step: round(cpuMs / flags.steps, 2),
     peak_rss_mib: Math.round(process.resourceUsage().maxRSS / 1024),
     final_loss: round(loss, 3),
   };
