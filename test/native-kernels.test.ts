@@ -18,6 +18,7 @@ import { Rng } from '../src/engine/rng.ts';
 import { resolveTrainConfig } from '../src/run/config.ts';
 import { shardGradients } from '../src/train/gradients.ts';
 import { buildSession } from '../src/train/session.ts';
+import { relativeError } from './helpers/conv-cases.ts';
 
 const addon = nativeAddon();
 const hasGcc = (() => {
@@ -30,17 +31,6 @@ const hasGcc = (() => {
 })();
 const skipNative =
   addon === undefined ? 'the native addon does not load here (not linux-x64 with AVX2/FMA)' : false;
-
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return diff / Math.max(scale, 1e-12);
-}
 
 /** Every entry point of an addon on fixed random inputs. */
 function kernelOutputs(a: NativeAddon): Float32Array[] {
