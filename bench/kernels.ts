@@ -9,11 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { warmData } from '../src/cli/bench.ts';
+import { warmData, yardstickConfig } from '../src/cli/bench.ts';
 import { sampleBatch } from '../src/data/ground-truth.ts';
 import { type BackendName, useBackend } from '../src/engine/backend.ts';
 import { cpuEngine } from '../src/engine/kernels/wasm/register.ts';
-import { resolveTrainConfig } from '../src/run/config.ts';
 import { shardGradients } from '../src/train/gradients.ts';
 import { buildSession } from '../src/train/session.ts';
 
@@ -25,15 +24,7 @@ const { values } = parseArgs({
   },
 });
 const batch = Number(values.batch);
-const config = resolveTrainConfig({
-  model: 'beta-vae',
-  dataset: 'dsprites',
-  innerKernel: 4,
-  batchSize: batch,
-  backend: values.backend as BackendName,
-  steps: 1,
-  modelOptions: { beta: 4 },
-});
+const config = yardstickConfig({ batchSize: batch, backend: values.backend as BackendName, steps: 1 });
 await useBackend(config.backend);
 
 const cpuMs = () => {

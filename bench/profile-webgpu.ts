@@ -8,8 +8,8 @@
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { yardstickConfig } from '../src/cli/bench.ts';
 import { useBackend, webgpuAdapterInfo } from '../src/engine/backend.ts';
-import { resolveTrainConfig } from '../src/run/config.ts';
 import { buildSession } from '../src/train/session.ts';
 import { createUpdate } from '../src/train/update/select.ts';
 
@@ -22,15 +22,7 @@ const { values } = parseArgs({
 });
 const batch = Number(values.batch);
 const steps = Number(values.steps);
-const config = resolveTrainConfig({
-  model: 'beta-vae',
-  dataset: 'dsprites',
-  innerKernel: 4,
-  batchSize: batch,
-  backend: 'webgpu',
-  steps: 1,
-  modelOptions: { beta: 4 },
-});
+const config = yardstickConfig({ batchSize: batch, backend: 'webgpu', steps: 1 });
 await useBackend('webgpu');
 const session = buildSession(config);
 const update = await createUpdate(session.task);

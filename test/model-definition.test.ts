@@ -82,59 +82,55 @@ const fhvaeLayout = (z1Dim: number, z2Dim: number) => ({
   ],
 });
 
+/** How many times `run` makes `schema` parse (parse or safeParse), and what it returned. */
+function countParses<T>(schema: unknown, run: () => T): { parses: number; result: T } {
+  const options = schema as Record<'parse' | 'safeParse', (...args: unknown[]) => unknown>;
+  const originals = { parse: options.parse, safeParse: options.safeParse };
+  let parses = 0;
+  for (const name of ['parse', 'safeParse'] as const) {
+    options[name] = (...args) => {
+      parses += 1;
+      return originals[name].apply(options, args);
+    };
+  }
+  try {
+    const result = run();
+    return { parses, result };
+  } finally {
+    Object.assign(options, originals);
+  }
+}
+
 describe('model definitions', () => {
   before(() => useBackend('wasm'));
 
   it('parses a model’s options once, in the config; building the model does not parse them again', () => {
-    const options = MODELS['beta-tcvae'].options as unknown as Record<
-      string,
-      (...args: unknown[]) => unknown
-    >;
-    let parses = 0;
-    const originals = { parse: options.parse, safeParse: options.safeParse };
-    for (const name of ['parse', 'safeParse'] as const) {
-      options[name] = (...args) => {
-        parses += 1;
-        return originals[name].apply(options, args);
-      };
-    }
-    try {
+    const { parses, result: config } = countParses(MODELS['beta-tcvae'].options, () => {
       const config = tiny('beta-tcvae', { modelOptions: { beta: 2 } });
       buildModel(config, datasetOfConfig(config), new Rng(0));
-      assert.equal(parses, 1);
-      // the defaults fill what the config leaves out
-      assert.deepEqual(config.modelOptions, { alpha: 1, beta: 2, gamma: 1, estimator: 'mws' });
-      assert.deepEqual(MODELS['beta-tcvae'].defaults, { alpha: 1, beta: 6, gamma: 1, estimator: 'mws' });
-    } finally {
-      Object.assign(options, originals);
-    }
+      return config;
+    });
+    assert.equal(parses, 1);
+    // the defaults fill what the config leaves out
+    assert.deepEqual(config.modelOptions, { alpha: 1, beta: 2, gamma: 1, estimator: 'mws' });
+    assert.deepEqual(MODELS['beta-tcvae'].defaults, { alpha: 1, beta: 6, gamma: 1, estimator: 'mws' });
   });
 
   it('the FHVAE: options parsed once, in the config; its paper preset is its defaults (Hsu et al. 2017)', () => {
-    const options = fhvae.options as unknown as Record<string, (...args: unknown[]) => unknown>;
-    let parses = 0;
-    const originals = { parse: options.parse, safeParse: options.safeParse };
-    for (const name of ['parse', 'safeParse'] as const) {
-      options[name] = (...args) => {
-        parses += 1;
-        return originals[name].apply(options, args);
-      };
-    }
-    try {
+    const { parses, result: config } = countParses(fhvae.options, () => {
       const config = tinyFhvae(tinyCorpus(), { alpha: 2 });
       sequenceReplica(config);
-      assert.equal(parses, 1);
-      assert.deepEqual(config.modelOptions, {
-        frames: 10,
-        units: 4,
-        layers: 1,
-        z1Dim: 2,
-        z2Dim: 3,
-        alpha: 2,
-      });
-    } finally {
-      Object.assign(options, originals);
-    }
+      return config;
+    });
+    assert.equal(parses, 1);
+    assert.deepEqual(config.modelOptions, {
+      frames: 10,
+      units: 4,
+      layers: 1,
+      z1Dim: 2,
+      z2Dim: 3,
+      alpha: 2,
+    });
     // hand-copied from the paper's experimental setup, the source the definition cites
     const paper = resolveSequenceConfig(presetConfig('paper', 'fhvae'));
     assert.deepEqual(paper.modelOptions, {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
+import { yardstickConfig } from '../src/cli/bench.ts';
 import { sampleBatch } from '../src/data/ground-truth.ts';
 import { useBackend } from '../src/engine/backend.ts';
 import {
@@ -15,7 +16,6 @@ import {
 import { BUILT_WITH, buildNative, compilerVersion } from '../src/engine/kernels/native/build.ts';
 import { cpuEngine, preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
 import { Rng } from '../src/engine/rng.ts';
-import { resolveTrainConfig } from '../src/run/config.ts';
 import { shardGradients } from '../src/train/gradients.ts';
 import { buildSession } from '../src/train/session.ts';
 import { relativeError } from './helpers/conv-cases.ts';
@@ -225,14 +225,7 @@ describe('the native addon', () => {
   it('trains the yardstick model like the wasm kernels: loss and every gradient to 1e-4 relative', {
     skip: skipNative,
   }, async () => {
-    const config = resolveTrainConfig({
-      model: 'beta-vae',
-      dataset: 'dsprites',
-      innerKernel: 4,
-      batchSize: 6,
-      steps: 1,
-      modelOptions: { beta: 4 },
-    });
+    const config = yardstickConfig({ batchSize: 6, steps: 1 });
     await useBackend('wasm');
     const session = buildSession(config);
     const [h, w, ch] = session.data.observationShape;

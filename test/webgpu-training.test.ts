@@ -3,6 +3,7 @@ import { cpSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
+import { yardstickConfig } from '../src/cli/bench.ts';
 import { sampleBatch } from '../src/data/ground-truth.ts';
 import { type BackendName, useBackend } from '../src/engine/backend.ts';
 import { Rng } from '../src/engine/rng.ts';
@@ -24,11 +25,7 @@ const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** The yardstick (DESIGN §1: conv64 with 4x4 kernels, z = 10, β = 4, Adam 1e-4) at batch 2. */
 const yardstick = (backend: BackendName) =>
-  resolveTrainConfig({
-    model: 'beta-vae',
-    dataset: 'dsprites',
-    innerKernel: 4,
-    modelOptions: { beta: 4 },
+  yardstickConfig({
     batchSize: 2,
     steps: 30,
     logEvery: 1,

@@ -3,7 +3,7 @@ import { sampleBatch } from '../data/ground-truth.ts';
 import { BACKENDS, type BackendName, useBackend, webgpuAdapterInfo } from '../engine/backend.ts';
 import { cpuEngine } from '../engine/kernels/wasm/register.ts';
 import { Rng } from '../engine/rng.ts';
-import { resolveTrainConfig } from '../run/config.ts';
+import { resolveTrainConfig, type TrainConfig } from '../run/config.ts';
 import { buildSession } from '../train/session.ts';
 import { trainStep } from '../train/trainer.ts';
 import { createUpdate } from '../train/update/select.ts';
@@ -42,16 +42,23 @@ export function register(program: Command): void {
     });
 }
 
-export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
-  const config = resolveTrainConfig({
+/** The yardstick (DESIGN §1: β-VAE β = 4, conv64 with 4x4 kernels, on dSprites), with `settings` on top. */
+export function yardstickConfig(settings: Record<string, unknown>): TrainConfig {
+  return resolveTrainConfig({
     model: 'beta-vae',
     dataset: 'dsprites',
     innerKernel: 4,
+    modelOptions: { beta: 4 },
+    ...settings,
+  });
+}
+
+export async function benchYardstick(flags: Omit<BenchFlags, 'json'>) {
+  const config = yardstickConfig({
     batchSize: flags.batch,
     backend: flags.backend,
     threads: flags.threads,
     steps: flags.warmup + flags.steps,
-    modelOptions: { beta: 4 },
   });
   await useBackend(config.backend);
   const session = buildSession(config);
