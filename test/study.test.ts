@@ -11,7 +11,7 @@ import { runStudy, studyJobs } from '../src/sweep/study.ts';
 import { STUDY_BUDGETS, studyBudget } from '../src/sweep/study-budgets.ts';
 import { readCurve, trainAlongCurve } from '../src/sweep/study-curve.ts';
 import { STUDIES, type StudyDefinition } from '../src/sweep/study-definitions.ts';
-import { checkTrend, type StudyObservation, studyRows } from '../src/sweep/study-report.ts';
+import { checkTrend, type StudyObservation, studyPlots, studyRows } from '../src/sweep/study-report.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 const obs = (model: string, setting: Record<string, unknown>, seed: number, values: Record<string, number>) =>
@@ -113,6 +113,32 @@ describe('study runs', () => {
     assert.ok(points.every((p) => Number.isFinite(p.mig) && Number.isFinite(p.reconstruction)));
     await trainAlongCurve(sweepDir, 'job', config, curve, staged, true);
     assert.equal(readCurve(sweepDir, 'job').length, 2, 'a resumed job adds no point twice');
+  });
+
+  it('orders the settings of the box and step plots as the grid does, not as text (γ=10, 35, 100)', () => {
+    const observations: StudyObservation[] = [10, 35, 100].flatMap((gamma) =>
+      [0, 1].map((seed) => ({
+        model: 'factor-vae',
+        setting: { gamma },
+        seed,
+        values: { 'factor-vae-score': 0.5 + seed / 10, mig: 0.1 },
+        curve: [{ step: 5, mig: 0.1, 'factor-vae-score': 0.5, reconstruction: 90, kl: 20 }],
+      })),
+    );
+    observations.push({
+      model: 'beta-vae',
+      setting: { beta: 4 },
+      seed: 0,
+      values: { 'factor-vae-score': 0.4 },
+    });
+    const plots = new Map(studyPlots(STUDIES['factor-vs-beta'], observations));
+    const order = ['FactorVAE γ=10', 'FactorVAE γ=35', 'FactorVAE γ=100', 'β-VAE β=4'];
+    // biome-ignore lint/suspicious/noExplicitAny: reading back the vega-lite spec we built
+    const box = plots.get('factor-vae-score-by-setting') as any;
+    assert.deepEqual(box.layer[0].encoding.x.sort, order);
+    // biome-ignore lint/suspicious/noExplicitAny: as above
+    const curve = plots.get('mig-vs-step') as any;
+    assert.deepEqual(curve.layer[1].encoding.color.sort, order.slice(0, 3));
   });
 
   it('runs a two-job study (one job through the sweep pool), writes table, plots, report; a rerun resumes', async () => {

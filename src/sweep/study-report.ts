@@ -310,8 +310,8 @@ export function studyPlots(
           width: 260,
           height: 180,
           layer: [
-            { mark: { type: 'boxplot', extent: 'min-max' }, encoding: encodeBySetting(metric) },
-            { mark: { type: 'point', color: 'black' }, encoding: encodeBySetting(metric) },
+            { mark: { type: 'boxplot', extent: 'min-max' }, encoding: encodeBySetting(metric, values) },
+            { mark: { type: 'point', color: 'black' }, encoding: encodeBySetting(metric, values) },
           ],
         } as vegaLite.TopLevelSpec,
       ]);
@@ -331,7 +331,7 @@ export function studyPlots(
       title: metricName(metric),
       scale: { zero: false },
     } as const;
-    const color = { field: 'setting', type: 'nominal', title: null } as const;
+    const color = { field: 'setting', type: 'nominal', title: null, sort: gridOrder(values) } as const;
     plots.push([
       `${metric}-vs-step`,
       {
@@ -350,9 +350,14 @@ export function studyPlots(
   return plots;
 }
 
-function encodeBySetting(metric: string) {
+/** Settings in the order the grid (and the table) lists them; vega-lite would sort the labels as text (γ=10, γ=100, γ=35). */
+function gridOrder(values: readonly { setting: string }[]): string[] {
+  return [...new Set(values.map((v) => v.setting))];
+}
+
+function encodeBySetting(metric: string, values: readonly { setting: string }[]) {
   return {
-    x: { field: 'setting', type: 'nominal', title: null, axis: { labelAngle: -30 } },
+    x: { field: 'setting', type: 'nominal', title: null, sort: gridOrder(values), axis: { labelAngle: -30 } },
     y: { field: 'y', type: 'quantitative', title: metricName(metric), scale: { zero: false } },
   } as const;
 }
