@@ -189,7 +189,7 @@ describe('dashboard in Chromium', { skip }, () => {
     await page.goto(`${serve.url}#/run/tiny`);
     await page.waitForSelector('section.explorer[data-ready="true"]', { timeout: 60_000 });
     const start = await readCanvas(page);
-    assert.ok(['webgl', 'wasm', 'cpu'].includes(start.backend), `backend ${start.backend}`);
+    assert.ok(['webgpu', 'wasm', 'webgl', 'cpu'].includes(start.backend), `backend ${start.backend}`);
     assert.deepEqual(start.code, new Array(10).fill(0), 'the explorer starts at z = 0');
 
     // the same code through the same checkpoint in Node: the browser must draw the same image

@@ -39,7 +39,7 @@ async function buildPage(): Promise<string> {
 }
 
 describe('the WGSL kernels in Chromium (WebGPU on SwiftShader)', { skip }, () => {
-  it('the dashboard registers our kernels, and they match the cpu backend in the page to 1e-4', async () => {
+  it('the explorer starts on webgpu with our kernels, which match the cpu backend in the page to 1e-4; wasm without an adapter or when asked', async () => {
     await useBackend('cpu');
     const expected: Record<string, Float32Array>[] = [];
     for (const i of PICKED) expected.push(await convCaseOutputs(CONV_CASES[i], 100 + i));
@@ -51,26 +51,40 @@ describe('the WGSL kernels in Chromium (WebGPU on SwiftShader)', { skip }, () =>
         res.writeHead(404).end();
         return;
       }
-      const type = extname(path) === '.html' ? 'text/html' : 'text/javascript';
+      const ext = extname(path);
+      const type = ext === '.html' ? 'text/html' : ext === '.wasm' ? 'application/wasm' : 'text/javascript';
       res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
     });
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-background-networking', ...WEBGPU_FLAGS],
-    });
-    try {
+    const launch = (flags: string[]) =>
+      chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-background-networking', ...flags],
+      });
+    const port = (server.address() as { port: number }).port;
+    const open = async (browser: Awaited<ReturnType<typeof launch>>, query: string) => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (err) => errors.push(err.message));
-      const port = (server.address() as { port: number }).port;
       // localhost is a secure context, which navigator.gpu needs
-      await page.goto(`http://127.0.0.1:${port}/index.html?cases=${PICKED.join(',')}`);
+      await page.goto(`http://127.0.0.1:${port}/index.html?${query}`);
       await page.waitForFunction(() => 'result' in window, undefined, { timeout: 120_000 });
       const result = (await page.evaluate(
         () => (window as unknown as { result: PageResult }).result,
       )) as PageResult;
       assert.deepEqual(errors, []);
+      await page.close();
+      return result;
+    };
+    const browser = await launch(WEBGPU_FLAGS);
+    const noGpu = await launch(['--disable-gpu']);
+    try {
+      // no adapter (WebGPU off): the explorer falls back to wasm; ?backend= forces one where WebGPU is on
+      const fallback = await open(noGpu, 'probe');
+      assert.equal(fallback.adapter, 'none', 'the browser without the WebGPU flags offers no adapter');
+      assert.equal(fallback.backend, 'wasm');
+      assert.equal((await open(browser, 'probe&backend=wasm')).backend, 'wasm');
+      const result = await open(browser, `cases=${PICKED.join(',')}`);
       assert.equal(result.error, undefined, result.error);
       assert.equal(result.backend, 'webgpu');
       assert.match(result.adapter, /swiftshader/i, 'the page ran on SwiftShader');
@@ -90,7 +104,7 @@ describe('the WGSL kernels in Chromium (WebGPU on SwiftShader)', { skip }, () =>
         }
       });
     } finally {
-      await browser.close();
+      await Promise.all([browser.close(), noGpu.close()]);
       server.close();
     }
   });

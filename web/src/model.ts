@@ -13,9 +13,16 @@ import type { RunDetail } from './api.ts';
 /**
  * The run's own nets in the browser: the checkpoint's model.json files (standard tfjs Layers format:
  * dense, conv2d, conv2dTranspose, reshape, flatten; no custom layers) loaded with tf.loadLayersModel,
- * on WebGL where the browser has it, else WebAssembly, else plain JS.
+ * on WebGPU with Untangle's WGSL kernels (web/src/webgpu.ts) where the browser offers an adapter, else
+ * WebAssembly, else WebGL, else plain JS. `?backend=<name>` in the page URL forces one.
  */
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
+
+/** Whether the browser offers a WebGPU adapter (asked before tfjs, which warns when it finds none). */
+async function hasWebgpuAdapter(): Promise<boolean> {
+  const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  return gpu != null && (await gpu.requestAdapter()) != null;
+}
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -32,12 +39,13 @@ export function startBackend(): Promise<string> {
     const order = asked ? [asked] : BACKENDS;
     for (const name of order) {
       try {
+        if (name === 'webgpu' && !asked && !(await hasWebgpuAdapter())) continue;
         if (await tf.setBackend(name)) {
           await tf.ready();
           return name;
         }
       } catch {
-        // this backend cannot start here (no WebGL context, no WebAssembly): try the next
+        // this backend cannot start here (no WebGPU adapter, WebGL context, WebAssembly): try the next
       }
     }
     throw new Error(`no tfjs backend could start (tried ${order.join(', ')})`);

@@ -3,7 +3,7 @@ import { registerWebgpuKernels } from '../../src/engine/kernels/webgpu/register.
 
 /**
  * The webgpu backend with Untangle's own WGSL kernels over tfjs' (src/engine/kernels/webgpu, the same
- * files Node trains with), registered before any backend starts; the explorer runs on it where it is
- * asked for (`?backend=webgpu`) and the browser has WebGPU.
+ * files Node trains with), registered before any backend starts; the explorer runs on it by default
+ * where the browser offers a WebGPU adapter (web/src/model.ts, BACKENDS).
  */
 registerWebgpuKernels();
