@@ -126,4 +126,24 @@ describe('trainer', () => {
     }
     assert.ok(existsSync(join(two, 'checkpoint', 'state.json')));
   });
+
+  it('a batch-coupled loss (β-TCVAE minibatch q(z)) is the same estimator at threads 2 as at 1', async () => {
+    // split into two slices of 8, q(z) would be estimated over 8 codes, not 16: a different loss
+    const config = small({ model: 'beta-tcvae', steps: 3 });
+    const one = tempDir('tc-one');
+    await train(buildSession(config), one);
+    const two = tempDir('tc-two');
+    await train(buildSession({ ...config, threads: 2 }), two);
+    const [a, b] = [losses(readLog(one)), losses(readLog(two))];
+    assert.equal(a.length, 3);
+    for (const [i, e] of a.entries()) {
+      assert.ok('totalCorrelation' in e, 'the log has the TC term');
+      for (const [term, value] of Object.entries(e)) {
+        if (typeof value !== 'number') continue;
+        const other = b[i][term] as number;
+        const rel = Math.abs(value - other) / Math.max(Math.abs(value), 1e-6);
+        assert.ok(rel < 1e-4, `step ${e.step} ${term}: ${value} vs ${other}`);
+      }
+    }
+  });
 });

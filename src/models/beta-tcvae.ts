@@ -81,28 +81,33 @@ export function tcDecomposition(
 }
 
 export function createBetaTcVae(build: ModelBuild, options: BetaTcVaeOptions): Model {
-  return gaussianVaeModel('beta-tcvae', build, (x, ctx) => {
-    const { reconstruction, kl, klPerDim, z: code, mean, logVar } = vaeForward(build.nets, x, ctx);
-    const { mutualInformation, totalCorrelation, dimensionWiseKl } = tcDecomposition(
-      code,
-      mean,
-      logVar,
-      build.datasetSize,
-      options.estimator,
-    );
-    const total = tf.addN([
-      reconstruction,
-      tf.mul(options.alpha, mutualInformation),
-      tf.mul(options.beta, totalCorrelation),
-      tf.mul(options.gamma, dimensionWiseKl),
-    ]) as tf.Scalar;
-    const elbo = tf.neg(tf.add(reconstruction, kl)) as tf.Scalar;
-    return {
-      total,
-      terms: { reconstruction, mutualInformation, totalCorrelation, dimensionWiseKl, kl, elbo },
-      klPerDim,
-    };
-  });
+  return gaussianVaeModel(
+    'beta-tcvae',
+    build,
+    (x, ctx) => {
+      const { reconstruction, kl, klPerDim, z: code, mean, logVar } = vaeForward(build.nets, x, ctx);
+      const { mutualInformation, totalCorrelation, dimensionWiseKl } = tcDecomposition(
+        code,
+        mean,
+        logVar,
+        build.datasetSize,
+        options.estimator,
+      );
+      const total = tf.addN([
+        reconstruction,
+        tf.mul(options.alpha, mutualInformation),
+        tf.mul(options.beta, totalCorrelation),
+        tf.mul(options.gamma, dimensionWiseKl),
+      ]) as tf.Scalar;
+      const elbo = tf.neg(tf.add(reconstruction, kl)) as tf.Scalar;
+      return {
+        total,
+        terms: { reconstruction, mutualInformation, totalCorrelation, dimensionWiseKl, kl, elbo },
+        klPerDim,
+      };
+    },
+    { batchCoupled: true },
+  );
 }
 
 export const betaTcVae = defineModel({

@@ -48,20 +48,25 @@ export function dipRegularizer(
 export function createDipVae(build: ModelBuild, options: DipVaeOptions, type: 'i' | 'ii'): Model {
   const lambdaOd = options.lambdaOffDiagonal;
   const lambdaD = options.lambdaDiagonal ?? (type === 'i' ? 10 * lambdaOd : lambdaOd);
-  return gaussianVaeModel(`dip-vae-${type}`, build, (x, ctx) => {
-    const { reconstruction, kl, klPerDim, mean, logVar } = vaeForward(build.nets, x, ctx);
-    let covariance = batchCovariance(mean);
-    // eye · mean σ² rather than tf.diag, which has no gradient in tfjs
-    if (type === 'ii')
-      covariance = tf.add(
-        covariance,
-        tf.mul(tf.eye(build.latentDim), tf.mean(tf.exp(logVar), 0)),
-      ) as tf.Tensor2D;
-    const dipRegularizerTerm = dipRegularizer(covariance, lambdaOd, lambdaD);
-    const total = tf.addN([reconstruction, kl, dipRegularizerTerm]) as tf.Scalar;
-    const elbo = tf.neg(tf.add(reconstruction, kl)) as tf.Scalar;
-    return { total, terms: { reconstruction, kl, dipRegularizer: dipRegularizerTerm, elbo }, klPerDim };
-  });
+  return gaussianVaeModel(
+    `dip-vae-${type}`,
+    build,
+    (x, ctx) => {
+      const { reconstruction, kl, klPerDim, mean, logVar } = vaeForward(build.nets, x, ctx);
+      let covariance = batchCovariance(mean);
+      // eye · mean σ² rather than tf.diag, which has no gradient in tfjs
+      if (type === 'ii')
+        covariance = tf.add(
+          covariance,
+          tf.mul(tf.eye(build.latentDim), tf.mean(tf.exp(logVar), 0)),
+        ) as tf.Tensor2D;
+      const dipRegularizerTerm = dipRegularizer(covariance, lambdaOd, lambdaD);
+      const total = tf.addN([reconstruction, kl, dipRegularizerTerm]) as tf.Scalar;
+      const elbo = tf.neg(tf.add(reconstruction, kl)) as tf.Scalar;
+      return { total, terms: { reconstruction, kl, dipRegularizer: dipRegularizerTerm, elbo }, klPerDim };
+    },
+    { batchCoupled: true },
+  );
 }
 
 const dipVaeSweep = { lambdaOffDiagonal: [1, 2, 5, 10, 20, 50] };

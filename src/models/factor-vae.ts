@@ -61,6 +61,7 @@ export function createFactorVae(build: ModelBuild, options: FactorVaeOptions): M
       return { total, terms: { reconstruction, kl, totalCorrelation, elbo }, klPerDim };
     },
     {
+      batchCoupled: true,
       nets: { discriminator },
       objectives: [
         {

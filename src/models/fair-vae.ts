@@ -107,6 +107,7 @@ export function createFairVae(build: ModelBuild, options: FairVaeOptions): Model
     tf.tidy(() => tf.oneHot(tf.fill([n], value, 'int32') as tf.Tensor1D, 2).toFloat() as tf.Tensor2D);
   return {
     kind: 'fair-vae',
+    batchCoupled: true,
     latentDim,
     nets: { encoder: nets.encoder, decoder: nets.decoder },
     objectives: [{ name: 'vae', optimizer: build.optimizer, variables: vaeVariables(nets), loss }],

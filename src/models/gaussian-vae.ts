@@ -76,13 +76,13 @@ export function vaeVariables(nets: VaeNets): () => tf.Variable[] {
 
 /**
  * A Gaussian VAE model whose first objective is `loss` over the encoder and decoder; `extra` adds nets
- * and objectives (an adversary).
+ * and objectives (an adversary) and marks a batch-coupled loss (model.ts).
  */
 export function gaussianVaeModel(
   kind: string,
   build: ModelBuild,
   loss: Objective['loss'],
-  extra: { nets?: Record<string, tfl.LayersModel>; objectives?: Objective[] } = {},
+  extra: { nets?: Record<string, tfl.LayersModel>; objectives?: Objective[]; batchCoupled?: boolean } = {},
 ): Model {
   const { nets } = build;
   return {
@@ -95,5 +95,6 @@ export function gaussianVaeModel(
       { name: 'vae', optimizer: build.optimizer, variables: vaeVariables(nets), loss },
       ...(extra.objectives ?? []),
     ],
+    ...(extra.batchCoupled ? { batchCoupled: true } : {}),
   };
 }

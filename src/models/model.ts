@@ -50,6 +50,11 @@ export interface Model {
   /** the nets saved in checkpoints, by name */
   nets: Record<string, tfl.LayersModel>;
   objectives: Objective[];
+  /**
+   * true when a loss on a batch is not the mean of its losses on slices of it (a minibatch q(z),
+   * a permuted batch, batch covariances or MMD): such a model trains unsharded at any `threads`
+   */
+  batchCoupled?: boolean;
   /** posterior mean and log-variance of z given x */
   encode(x: tf.Tensor4D): { mean: tf.Tensor2D; logVar: tf.Tensor2D };
   /** decoded images in [0, 1] (Bernoulli means); a model with discrete latents decodes their first category */

@@ -26,6 +26,8 @@ export interface BatchSlice {
 export interface TrainableModel {
   nets: Record<string, tfl.LayersModel>;
   objectives: ReadonlyArray<{ name: string; variables(): tf.Variable[]; optimizer: AdamOptions }>;
+  /** its losses couple the examples of a batch: never split across worker threads (models/model.ts) */
+  batchCoupled?: boolean;
 }
 
 /** The part of a task every worker thread rebuilds from the config alone: the model and its losses. */

@@ -10,7 +10,9 @@ import { assertFinite, type ObjectiveLoss, type UpdateStrategy } from './strateg
  * The host-side update for wasm and cpu: every weight in one flat float32 array on a SharedArrayBuffer
  * (parameters.ts) that Adam (adam.ts, float64 arithmetic) updates in place; `threads - 1` worker threads
  * compute slices of each batch into shared gradient buffers (worker-pool.ts). Gradients come back to the
- * host every step, so a non-finite loss stops the run before its update.
+ * host every step, so a non-finite loss stops the run before its update. A batch-coupled model
+ * (model.ts: β-TCVAE, FactorVAE, DIP-VAE, fair VAE) trains in this thread only, so its loss is the
+ * same estimator at any `threads`.
  */
 export async function sharedMemoryUpdate<S extends BatchSlice>(
   task: TrainTask<S>,
@@ -28,7 +30,7 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
   );
   const names = model.objectives.map((o) => o.name);
   const workers: GradientWorkers<S> | undefined =
-    threads > 1 ? await startWorkers(task, store, threads) : undefined;
+    threads > 1 && !model.batchCoupled ? await startWorkers(task, store, threads) : undefined;
   let last: ObjectiveLoss[] = [];
   const storeIndices = (variables: tf.Variable[]) => store.indicesOf(variables);
   return {
