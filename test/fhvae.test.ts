@@ -32,7 +32,7 @@ import { loadFhvaeRun, saveRunConfig } from '../src/run/load-run.ts';
 import { readLog } from '../src/run/log.ts';
 import { buildSequenceSession } from '../src/train/session.ts';
 import { stepContext } from '../src/train/step-noise.ts';
-import { beginRound } from '../src/train/tasks/sequence.ts';
+import { beginRound, reestimateRound } from '../src/train/tasks/sequence.ts';
 import { train } from '../src/train/trainer.ts';
 import { sharedMemoryUpdate } from '../src/train/update/shared-memory.ts';
 import {
@@ -467,7 +467,7 @@ describe('fhvae', () => {
       }
     });
 
-    it('s-vectors and μ1 of utterances are the MAP of their segments’ E[z2] and the mean of E[z1], batched', () => {
+    it('s-vectors and μ1 of utterances are the MAP of their segments’ E[z2] and the mean of E[z1], batched', async () => {
       const model = createFhvae(tinyOptions(), 8, 3, new Rng(9));
       const corpus = synthCorpus(10);
       // lengths that exercise the tail segment and the padded short utterance
@@ -476,7 +476,7 @@ describe('fhvae', () => {
         { ...corpus.test[1], frames: 25, features: corpus.test[1].features.slice(0, 200) },
       ];
       utterances.push({ ...corpus.test[2], frames: 6, features: corpus.test[2].features.slice(0, 48) });
-      const codes = encodeUtterances(model, utterances, { batchSize: 4 });
+      const codes = await encodeUtterances(model, utterances, { batchSize: 4 });
       utterances.forEach((u, i) => {
         const starts = segmentStarts(u.frames, { frames: 10, shift: 10, mode: 'encode' });
         const index = segmentIndex([u], 8, { frames: 10, shift: 10, mode: 'encode' });
@@ -531,8 +531,9 @@ describe('fhvae', () => {
       assert.ok(seen.size > 14, `rounds differ: ${seen.size} distinct sequences over 6 rounds`);
       assert.deepEqual(tableOf(), before, 'without re-estimation the table stays');
 
-      const round = beginRound(task, 2, update);
-      const expected = estimateMu2(task.fhvae, task.index, round.sequences);
+      const round = beginRound(task, 2);
+      await reestimateRound(task, round, update);
+      const expected = await estimateMu2(task.fhvae, task.index, round.sequences);
       const table = tableOf();
       for (let u = 0; u < corpus.train.length; u++) {
         const i = round.sequences.indexOf(u);
@@ -623,7 +624,7 @@ describe('fhvae', () => {
       const late = mean(log.slice(-3));
       assert.ok(late < 0.93 * early, `reconstruction ${early.toFixed(1)} -> ${late.toFixed(1)}`);
 
-      const codes = encodeUtterances(session.task.fhvae, corpus.test);
+      const codes = await encodeUtterances(session.task.fhvae, corpus.test);
       const speakers = corpus.test.map((u) => u.speaker);
       const eerMu2 = cosineEer(codes.mu2, 4, speakers);
       const eerMu1 = cosineEer(codes.mu1, 4, speakers);
@@ -632,7 +633,7 @@ describe('fhvae', () => {
       // the run folder loads back into the same model
       const loaded = await loadFhvaeRun(runDir);
       assert.equal(loaded.step, 100);
-      assert.deepEqual(encodeUtterances(loaded.model, corpus.test).mu2, codes.mu2);
+      assert.deepEqual((await encodeUtterances(loaded.model, corpus.test)).mu2, codes.mu2);
       trained = { corpus, model: session.task.fhvae, runDir };
     });
 
@@ -682,7 +683,12 @@ describe('fhvae', () => {
       assert.deepEqual([recon.width, recon.height], [2 * 90 + 3 * 2, 2 * 24 + 3 * 2]);
       assert.deepEqual([swap.width, swap.height], [4 * 90 + 5 * 2, 3 * 24 + 4 * 2]);
       // the swapped decodings differ from the reconstruction (another speaker's μ2) but keep its size
-      const pictures = fhvaePictures(model, corpus.test, { sources: 2, targets: 2, segments: 3, upscale: 1 });
+      const pictures = await fhvaePictures(model, corpus.test, {
+        sources: 2,
+        targets: 2,
+        segments: 3,
+        upscale: 1,
+      });
       const cell = (img: typeof pictures.speakerSwap, row: number, col: number) => {
         const out: number[] = [];
         for (let y = 0; y < 8; y++)
@@ -695,7 +701,7 @@ describe('fhvae', () => {
       assert.notDeepEqual(cell(pictures.speakerSwap, 1, 2), cell(pictures.speakerSwap, 1, 1));
     });
 
-    it('the table: rows for i-vectors, μ2 per α and μ1, EERs from the tools on the right vectors', () => {
+    it('the table: rows for i-vectors, μ2 per α and μ1, EERs from the tools on the right vectors', async () => {
       assert.ok(trained, 'needs the trained run above');
       const { model, corpus } = trained;
       const calls: string[] = [];
@@ -727,7 +733,7 @@ describe('fhvae', () => {
           };
         },
       };
-      const rows = fhvaeTableRows(
+      const rows = await fhvaeTableRows(
         corpus,
         [
           { alpha: 0, model },
@@ -747,7 +753,7 @@ describe('fhvae', () => {
         ],
       );
       assert.deepEqual(calls.slice(0, 3), ['ivector 4', 'lda 4', 'ivector 8']);
-      const codes = encodeUtterances(model, corpus.test);
+      const codes = await encodeUtterances(model, corpus.test);
       const speakers = corpus.test.map((u) => u.speaker);
       assert.equal(rows[3].rawEer, cosineEer(codes.mu2, 4, speakers));
       assert.equal(rows[4].rawEer, cosineEer(codes.mu1, 4, speakers));

@@ -12,6 +12,12 @@ import {
   randomArray,
   relativeError,
 } from './helpers/conv-cases.ts';
+import {
+  gatherGradLoop,
+  SEGMENT_SUM_CASES,
+  segmentSumLoop,
+  segmentSumsOnBackend,
+} from './helpers/segment-sums.ts';
 
 // Both engines of the wasm backend: the native AVX2/FMA addon where it loads, our wasm kernels always.
 const engines = nativeAddon() ? [true, false] : [false];
@@ -235,5 +241,22 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
       assert.equal(after.numTensors, before.numTensors, 'no tensors leak');
       assert.equal(after.numBytes, before.numBytes, 'shared (zero-copy) identities free their memory');
     }
+  });
+
+  it('UnsortedSegmentSum (a gather’s gradient: the FHVAE’s μ2 rows) adds rows in batch order in float32; cpu agrees', async () => {
+    await useBackend('cpu');
+    const cpu = await segmentSumsOnBackend(3);
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const wasm = await segmentSumsOnBackend(3);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    SEGMENT_SUM_CASES.forEach((c, i) => {
+      assert.deepEqual(wasm.sums[i], segmentSumLoop(c, 3), `case ${i}: the float32 loop, bit for bit`);
+      assert.deepEqual(wasm.grads[i], gatherGradLoop(c, 3), `case ${i}: gather's gradient, bit for bit`);
+      for (const key of ['sums', 'grads'] as const) {
+        const err = relativeError(wasm[key][i], cpu[key][i]);
+        assert.ok(err <= 1e-6, `case ${i} ${key}: relative error to cpu ${err.toExponential(2)}`);
+      }
+    });
   });
 });

@@ -10,6 +10,12 @@ import {
   randomArray,
   relativeError,
 } from './helpers/conv-cases.ts';
+import {
+  gatherGradLoop,
+  SEGMENT_SUM_CASES,
+  segmentSumLoop,
+  segmentSumsOnBackend,
+} from './helpers/segment-sums.ts';
 import { webgpuSkipReason } from './helpers/webgpu.ts';
 
 /** Forward and gradients of (fused) matmuls with every transpose combination and a batched one. */
@@ -49,6 +55,7 @@ describe('webgpu WGSL kernels match the cpu backend (SwiftShader)', async () => 
   const expected: Record<string, Float32Array>[] = [];
   for (const [i, c] of CONV_CASES.entries()) expected.push(await convCaseOutputs(c, 100 + i));
   const expectedMatMuls = await computeMatMuls();
+  const cpuSegmentSums = await segmentSumsOnBackend(4);
   const skip = await webgpuSkipReason();
   const shaders = new Set<string>();
   if (!skip) {
@@ -84,7 +91,22 @@ describe('webgpu WGSL kernels match the cpu backend (SwiftShader)', async () => 
     });
   });
 
+  it('UnsortedSegmentSum (a gather’s gradient) adds rows in batch order in float32, no atomics; cpu agrees', {
+    skip,
+  }, async () => {
+    const gpu = await segmentSumsOnBackend(4);
+    SEGMENT_SUM_CASES.forEach((c, i) => {
+      assert.deepEqual(gpu.sums[i], segmentSumLoop(c, 4), `case ${i}: the float32 loop, bit for bit`);
+      assert.deepEqual(gpu.grads[i], gatherGradLoop(c, 4), `case ${i}: gather's gradient, bit for bit`);
+      for (const key of ['sums', 'grads'] as const) {
+        const err = relativeError(gpu[key][i], cpuSegmentSums[key][i]);
+        assert.ok(err <= 1e-6, `case ${i} ${key}: relative error to cpu ${err.toExponential(2)}`);
+      }
+    });
+  });
+
   it('the work ran in our WGSL programs, split-K included', { skip }, () => {
+    assert.ok(shaders.has('untangleUnsortedSegmentSum'), 'our UnsortedSegmentSum never ran');
     for (const key of ['conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'matmul']) {
       assert.ok(
         shaders.has(`untangleGemm_${key}`),

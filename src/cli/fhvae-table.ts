@@ -56,7 +56,7 @@ export interface TableRun {
 }
 
 /** Every row of the table: i-vectors, μ2 per α, then μ1 of the run with the largest α. */
-export function fhvaeTableRows(
+export async function fhvaeTableRows(
   corpus: SpeechCorpus,
   runs: readonly TableRun[],
   tools: VerificationTools,
@@ -64,7 +64,7 @@ export function fhvaeTableRows(
     ivectorDims = TABLE_DEFAULTS.ivectorDims,
     seed = 0,
   }: { ivectorDims?: readonly number[]; seed?: number } = {},
-): TableRow[] {
+): Promise<TableRow[]> {
   if (corpus.test.length === 0) throw new UsageError('fhvae-table: the corpus has no test utterances');
   const trainSpeakers = corpus.train.map((u) => u.speaker);
   const testSpeakers = corpus.test.map((u) => u.speaker);
@@ -82,12 +82,14 @@ export function fhvaeTableRows(
     const { train, test } = tools.ivectors(corpus, dim, seed);
     rows.push(row('i-vector', dim, train, test));
   }
-  const encoded = runs.map(({ alpha, model }) => ({
-    alpha,
-    model,
-    train: encodeUtterances(model, corpus.train),
-    test: encodeUtterances(model, corpus.test),
-  }));
+  const encoded = [];
+  for (const { alpha, model } of runs)
+    encoded.push({
+      alpha,
+      model,
+      train: await encodeUtterances(model, corpus.train),
+      test: await encodeUtterances(model, corpus.test),
+    });
   for (const { alpha, model, train, test } of encoded) {
     rows.push(row(`μ2 (α=${alpha})`, model.options.z2Dim, train.mu2, test.mu2));
   }
@@ -153,7 +155,7 @@ export function register(program: Command): void {
         const runDir = join(flags.out, `alpha-${alpha}`);
         runs.push({ alpha, model: await trainedRun(runDir, alpha, corpus, flags) });
       }
-      const rows = fhvaeTableRows(corpus, runs, VERIFICATION_TOOLS, { ivectorDims, seed: flags.seed });
+      const rows = await fhvaeTableRows(corpus, runs, VERIFICATION_TOOLS, { ivectorDims, seed: flags.seed });
       const table = formatTable(rows);
       await writeFileAtomic(join(flags.out, 'table.md'), table);
       await writeFileAtomic(join(flags.out, 'table.json'), `${JSON.stringify(rows, null, 2)}\n`);

@@ -76,23 +76,41 @@ export function createCascadeVae(build: ModelBuild, options: CascadeVaeOptions):
   const decodeWith = (code: tf.Tensor2D, oneHot: tf.Tensor2D) =>
     tf.tidy(() => tf.sigmoid(nets.decoder.apply(tf.concat([code, oneHot], 1)) as tf.Tensor4D));
 
-  /** Per-example reconstruction loss with each category: [n][K], computed outside the gradient. */
-  const categoryCosts = (zSample: tf.Tensor2D, x: tf.Tensor4D): number[][] => {
+  /** Per-example reconstruction loss with each category [n, K], outside the gradient. */
+  const categoryCosts = (zSample: tf.Tensor2D, x: tf.Tensor4D): tf.Tensor2D => {
     const decode = (input: tf.Tensor2D) => nets.decoder.apply(input) as tf.Tensor;
-    const costs = reconstructionCosts('bernoulli', decode, zSample, x, k);
-    const rows = costs.arraySync();
-    costs.dispose();
-    return rows;
+    return reconstructionCosts('bernoulli', decode, zSample, x, k);
   };
 
-  const loss = (x: tf.Tensor4D, ctx: StepContext) => {
+  /**
+   * The step's assignment, before its gradient: the costs under the sampled code (the loss draws the
+   * same noise), read back asynchronously and matched on the host. None during the warm-up.
+   */
+  const prepare = async (x: tf.Tensor4D, ctx: StepContext): Promise<Int32Array | undefined> => {
+    if (ctx.step < warmup) return undefined;
+    const costs = tf.tidy(() => {
+      const { mean, logVar } = encodeStats(x);
+      return categoryCosts(reparameterize(mean, logVar, ctx), x);
+    });
+    const values = await costs.data();
+    costs.dispose();
+    const rows = Array.from({ length: x.shape[0] }, (_, i) =>
+      Array.from(values.subarray(i * k, (i + 1) * k)),
+    );
+    return assignCategories(rows, options.duplicatePenalty);
+  };
+
+  const loss = (x: tf.Tensor4D, ctx: StepContext, prepared?: unknown) => {
     const n = x.shape[0];
     const { mean, logVar } = encodeStats(x);
     const zSample = reparameterize(mean, logVar, ctx);
     let oneHot: tf.Tensor2D;
     if (ctx.step >= warmup) {
-      const categories = assignCategories(categoryCosts(zSample, x), options.duplicatePenalty);
-      oneHot = tf.oneHot(tf.tensor1d(categories, 'int32'), k).toFloat() as tf.Tensor2D;
+      if (!(prepared instanceof Int32Array) || prepared.length !== n)
+        throw new Error(
+          `cascade-vae: from step ${warmup} its loss needs the step's category assignment; await objective.prepare(x, ctx) and pass it`,
+        );
+      oneHot = tf.oneHot(tf.tensor1d(prepared, 'int32'), k).toFloat() as tf.Tensor2D;
     } else {
       oneHot = tf.zeros([n, k]);
     }
@@ -120,7 +138,7 @@ export function createCascadeVae(build: ModelBuild, options: CascadeVaeOptions):
   const encodeDiscrete = (x: tf.Tensor4D) =>
     tf.tidy(() => {
       const { mean } = encodeStats(x);
-      const costs = categoryCosts(mean, x);
+      const costs = categoryCosts(mean, x).arraySync();
       const best = costs.map((row) => row.indexOf(Math.min(...row)));
       return tf.oneHot(tf.tensor1d(best, 'int32'), k).toFloat() as tf.Tensor2D;
     });
@@ -129,7 +147,7 @@ export function createCascadeVae(build: ModelBuild, options: CascadeVaeOptions):
     kind: 'cascade-vae',
     latentDim,
     nets: { encoder: nets.encoder, decoder: nets.decoder },
-    objectives: [{ name: 'vae', optimizer: build.optimizer, variables: vaeVariables(nets), loss }],
+    objectives: [{ name: 'vae', optimizer: build.optimizer, variables: vaeVariables(nets), prepare, loss }],
     encode: encodeStats,
     decode: (code) =>
       tf.tidy(() =>

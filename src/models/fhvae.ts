@@ -252,29 +252,11 @@ function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, ctx: StepContext
 }
 
 /**
- * Rows of the table. The wasm backend has no UnsortedSegmentSum, which tfjs's gather gradient needs,
- * so the gradient is the scatter-add written out: dTable[rows[b]] += dy[b].
+ * Rows of the table. Its gradient is tfjs's: an UnsortedSegmentSum, dTable[rows[b]] += dy[b], which
+ * our kernels run on wasm (which has none) and on webgpu (in batch order, no atomics: deterministic).
  */
 export function gatherRows(table: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
-  const [k, d] = table.shape;
-  const gather = tf.customGrad((...inputs) => {
-    const indices = tf.tensor1d(rows, 'int32');
-    const value = tf.gather(inputs[0] as tf.Tensor2D, indices);
-    indices.dispose();
-    return {
-      value,
-      gradFunc: (dy) => {
-        const g = new Float32Array(k * d);
-        const dyValues = dy.dataSync();
-        for (let b = 0; b < rows.length; b++) {
-          const row = rows[b] * d;
-          for (let j = 0; j < d; j++) g[row + j] += dyValues[b * d + j];
-        }
-        return tf.tensor2d(g, [k, d]);
-      },
-    };
-  });
-  return gather(table) as tf.Tensor2D;
+  return tf.tidy(() => tf.gather(table, tf.tensor1d(rows, 'int32')));
 }
 
 /** MAP estimate of μ2 from the sum of E[z2] over a sequence's n segments: Σ z2 / (n + σ²_z2/σ²_μ2). */
@@ -302,13 +284,13 @@ export interface EncodeOptions {
  * s-vectors and μ1 of whole utterances, segments of many utterances packed into each batch. An
  * utterance shorter than a segment is padded by repeating its last frame.
  */
-export function encodeUtterances(
+export async function encodeUtterances(
   model: Fhvae,
   utterances: readonly Utterance[],
   { batchSize = 256, shift = model.options.frames }: EncodeOptions = {},
-): UtteranceCodes {
+): Promise<UtteranceCodes> {
   const index = segmentIndex(utterances, model.bins, { frames: model.options.frames, shift, mode: 'encode' });
-  const { z1Sum, z2Sum } = sumSegmentCodes(model, index, allSegments(index), batchSize);
+  const { z1Sum, z2Sum } = await sumSegmentCodes(model, index, allSegments(index), batchSize);
   const { z1Dim, z2Dim } = model.options;
   const mu2 = new Float32Array(utterances.length * z2Dim);
   const mu1 = new Float32Array(utterances.length * z1Dim);
@@ -324,14 +306,14 @@ export function encodeUtterances(
  * MAP μ2 of some training sequences from their training segments under the current encoder: what
  * hierarchical sampling writes into the table rows of a round's sequences. Returns [sequences, z2Dim].
  */
-export function estimateMu2(
+export async function estimateMu2(
   model: Fhvae,
   index: SegmentIndex,
   sequences: Int32Array,
   batchSize = 256,
-): Float32Array {
+): Promise<Float32Array> {
   const segments = segmentsOf(index, sequences);
-  const { z2Sum } = sumSegmentCodes(model, index, segments, batchSize);
+  const { z2Sum } = await sumSegmentCodes(model, index, segments, batchSize);
   const d = model.options.z2Dim;
   const out = new Float32Array(sequences.length * d);
   sequences.forEach((u, i) => {
@@ -341,10 +323,14 @@ export function estimateMu2(
 }
 
 /** Writes the MAP μ2 (estimateMu2) of these sequences into their table rows; returns the table variable. */
-export function reestimateMu2Rows(model: Fhvae, index: SegmentIndex, sequences: Int32Array): tf.Variable {
-  const rows = estimateMu2(model, index, sequences);
+export async function reestimateMu2Rows(
+  model: Fhvae,
+  index: SegmentIndex,
+  sequences: Int32Array,
+): Promise<tf.Variable> {
+  const rows = await estimateMu2(model, index, sequences);
   const table = model.table();
-  const values = table.dataSync().slice() as Float32Array;
+  const values = ((await table.data()) as Float32Array).slice();
   const d = model.options.z2Dim;
   sequences.forEach((u, i) => {
     values.set(rows.subarray(i * d, (i + 1) * d), u * d);
@@ -357,13 +343,13 @@ function allSegments(index: SegmentIndex): Int32Array {
   return Int32Array.from({ length: index.utterance.length }, (_, i) => i);
 }
 
-/** Σ E[z2] and Σ E[z1] per utterance of the index over the given segments. */
-function sumSegmentCodes(
+/** Σ E[z2] and Σ E[z1] per utterance of the index over the given segments (read back asynchronously). */
+async function sumSegmentCodes(
   model: Fhvae,
   index: SegmentIndex,
   segments: Int32Array,
   batchSize: number,
-): { z1Sum: Float64Array; z2Sum: Float64Array } {
+): Promise<{ z1Sum: Float64Array; z2Sum: Float64Array }> {
   const { frames, z1Dim, z2Dim } = model.options;
   const z1Sum = new Float64Array(index.counts.length * z1Dim);
   const z2Sum = new Float64Array(index.counts.length * z2Dim);
@@ -371,8 +357,7 @@ function sumSegmentCodes(
     const chunk = segments.subarray(first, Math.min(first + batchSize, segments.length));
     const x = tf.tensor3d(gatherSegments(index, chunk), [chunk.length, frames, model.bins]);
     const codes = encodeSegments(model, x);
-    const z2 = codes.z2Mean.dataSync();
-    const z1 = codes.z1Mean.dataSync();
+    const [z2, z1] = await Promise.all([codes.z2Mean.data(), codes.z1Mean.data()]);
     tf.dispose([x, codes.z2Mean, codes.z2LogVar, codes.z1Mean, codes.z1LogVar]);
     chunk.forEach((seg, i) => {
       const u = index.utterance[seg];

@@ -40,7 +40,13 @@ export interface Objective {
   name: string;
   variables(): tf.Variable[];
   optimizer: AdamOptions;
-  loss(x: tf.Tensor4D, ctx: StepContext): LossOutput;
+  /**
+   * What the step's loss needs read back from the backend first (CascadeVAE's category assignment),
+   * awaited before the gradient, so nothing inside the gradient reads synchronously (the GPU cannot).
+   * Its `ctx` is a fresh copy of the loss's: the same draws. The result is the loss's `prepared`.
+   */
+  prepare?(x: tf.Tensor4D, ctx: StepContext): Promise<unknown>;
+  loss(x: tf.Tensor4D, ctx: StepContext, prepared?: unknown): LossOutput;
 }
 
 export interface Model {

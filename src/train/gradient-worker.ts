@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { useBackend } from '../engine/backend.ts';
-import { shardGradients } from './gradients.ts';
+import { prepareShard, shardGradients } from './gradients.ts';
 import { ParameterStore } from './parameters.ts';
 import { buildReplica } from './replica.ts';
 import type { GradientRequest, GradientWorkerData } from './worker-pool.ts';
@@ -13,10 +13,11 @@ const store = new ParameterStore(replica.model, params as SharedArrayBuffer);
 const gradients = new Float32Array(grads);
 const objectiveIndices = replica.model.objectives.map((o) => store.indicesOf(o.variables()));
 const port = parentPort!;
-port.on('message', ({ objective, step, stepSeed, slice }: GradientRequest) => {
+port.on('message', async ({ objective, step, stepSeed, slice }: GradientRequest) => {
   try {
     store.writeToModel();
-    const { grads: shard, ...summary } = shardGradients(replica, objective, step, stepSeed, slice);
+    const prepared = await prepareShard(replica, objective, step, stepSeed, slice);
+    const { grads: shard, ...summary } = shardGradients(replica, objective, step, stepSeed, slice, prepared);
     objectiveIndices[objective].forEach((k, i) => {
       gradients.set(shard[i], store.offsets[k]);
     });

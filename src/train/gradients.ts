@@ -15,8 +15,23 @@ export interface ShardResult {
 }
 
 /**
+ * What objective k's loss on this slice needs before its gradient (task.prepare), awaited outside it;
+ * on a step context of its own, so it draws the same noise the loss will.
+ */
+export async function prepareShard<S extends BatchSlice>(
+  task: TaskReplica<S>,
+  k: number,
+  step: number,
+  stepSeed: number,
+  slice: S,
+): Promise<unknown> {
+  return task.prepare?.(k, slice, stepContext(step, stepSeed, slice.firstExample, slice.factors));
+}
+
+/**
  * Loss terms and gradients of objective k on one slice, on the host: what the shared-memory update
- * and its worker threads exchange (a device update keeps them on the backend instead).
+ * and its worker threads exchange (a device update keeps them on the backend instead). `prepared`:
+ * what prepareShard returned for this slice and step.
  */
 export function shardGradients<S extends BatchSlice>(
   task: TaskReplica<S>,
@@ -24,13 +39,14 @@ export function shardGradients<S extends BatchSlice>(
   step: number,
   stepSeed: number,
   slice: S,
+  prepared?: unknown,
 ): ShardResult {
   const variables = task.model.objectives[k].variables();
   const ctx = stepContext(step, stepSeed, slice.firstExample, slice.factors);
   let terms: Record<string, number> = {};
   let klPerDim: Float32Array | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const out = task.loss(k, slice, ctx);
+    const out = task.loss(k, slice, ctx, prepared);
     // The scope of variableGrads frees everything but the total: read the terms out while they live.
     terms = Object.fromEntries(Object.entries(out.terms).map(([name, t]) => [name, t.dataSync()[0]]));
     klPerDim = out.klPerDim?.dataSync() as Float32Array | undefined;

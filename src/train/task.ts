@@ -33,8 +33,13 @@ export interface TrainableModel {
 /** The part of a task every worker thread rebuilds from the config alone: the model and its losses. */
 export interface TaskReplica<S extends BatchSlice = BatchSlice> {
   model: TrainableModel;
+  /**
+   * what objective k's loss on this slice needs read back first (models/model.ts `prepare`), awaited
+   * before the gradient on a context of its own that draws the loss's noise; absent: nothing
+   */
+  prepare?(k: number, slice: S, ctx: StepContext): Promise<unknown>;
   /** objective k's loss on one slice; tensors made here are freed by the caller's gradient scope */
-  loss(k: number, slice: S, ctx: StepContext): LossOutput;
+  loss(k: number, slice: S, ctx: StepContext, prepared?: unknown): LossOutput;
 }
 
 /** What the weights can be asked to do by a hook (through the update strategy that holds them). */
@@ -59,8 +64,8 @@ export interface TrainTask<S extends BatchSlice = BatchSlice> extends TaskReplic
   split(batch: S, parts: number): S[];
   /** once before the first step (fresh or resumed at `step`) */
   begin?(step: number): void;
-  /** before each step, e.g. the FHVAE's hierarchical-sampling rounds */
-  beforeStep?(step: number, weights: WeightAccess): void;
+  /** before each step, awaited, e.g. the FHVAE's hierarchical-sampling rounds */
+  beforeStep?(step: number, weights: WeightAccess): void | Promise<void>;
   /** extra fields of the step's log line, e.g. `round` */
   logFields?(): Record<string, number>;
   /** the model's latent layout, written into the run as latent.json (image and sequence models) */

@@ -65,7 +65,7 @@ export async function train<S extends BatchSlice>(
     bar = progress();
     let lastLog = { step, time: performance.now() };
     while (step < config.steps) {
-      task.beforeStep?.(step, update);
+      await task.beforeStep?.(step, update);
       const batch = task.sampleBatch(rng, step);
       const stepSeed = rng.nextUint32();
       await update.step(step, stepSeed, batch);
@@ -145,7 +145,7 @@ export async function trainStep<S extends BatchSlice>(
   update: UpdateStrategy<S>,
 ): Promise<LogEntry> {
   const { task } = session;
-  task.beforeStep?.(step, update);
+  await task.beforeStep?.(step, update);
   const batch = task.sampleBatch(rng, step);
   await update.step(step, rng.nextUint32(), batch);
   return logEntry(task, step + 1, await update.losses());

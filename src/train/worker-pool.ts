@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { RunConfig } from '../run/config.ts';
-import { combineShards, type ShardResult, shardGradients } from './gradients.ts';
+import { combineShards, prepareShard, type ShardResult, shardGradients } from './gradients.ts';
 import type { ParameterStore } from './parameters.ts';
 import type { BatchSlice, TrainTask } from './task.ts';
 
@@ -59,7 +59,8 @@ export async function startWorkers<S extends BatchSlice>(
         );
         return { ...summary, grads: views };
       });
-      const own = shardGradients(task, objective, step, stepSeed, slices[0]);
+      const prepared = await prepareShard(task, objective, step, stepSeed, slices[0]);
+      const own = shardGradients(task, objective, step, stepSeed, slices[0], prepared);
       return combineShards([own, ...(await Promise.all(pending))], means[objective]);
     },
     async close() {

@@ -83,11 +83,11 @@ export interface FhvaePictures {
  * speakerSwap: one row per source stretch: original, reconstruction, then the source's z1 decoded with
  * each target speaker's μ2; the top row shows a stretch of each target speaker above its column.
  */
-export function fhvaePictures(
+export async function fhvaePictures(
   model: Fhvae,
   utterances: readonly Utterance[],
   options: FhvaePictureOptions = {},
-): FhvaePictures {
+): Promise<FhvaePictures> {
   const { sources, targets, segments, upscale } = { ...FHVAE_PICTURE_DEFAULTS, ...options };
   const { frames } = model.options;
   const bins = model.bins;
@@ -111,7 +111,7 @@ export function fhvaePictures(
   const targetUtts = usable.slice(sourceUtts.length, sourceUtts.length + targets);
   const stretch = (u: Utterance) => u.features.slice(0, width * bins);
 
-  const mu2 = encodeUtterances(model, targetUtts).mu2;
+  const { mu2 } = await encodeUtterances(model, targetUtts);
   const z2Dim = model.options.z2Dim;
   const decoded = sourceUtts.map((u) =>
     tf.tidy(() => {
@@ -155,7 +155,7 @@ export async function writeFhvaePictures(
   runDir: string,
   options: FhvaePictureOptions = {},
 ): Promise<string[]> {
-  const pictures = fhvaePictures(model, utterances, options);
+  const pictures = await fhvaePictures(model, utterances, options);
   const written = [join(runDir, 'reconstructions.png'), join(runDir, 'speaker-swap.png')];
   await writePngAtomic(written[0], pictures.reconstructions);
   await writePngAtomic(written[1], pictures.speakerSwap);

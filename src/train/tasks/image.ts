@@ -34,7 +34,18 @@ export function imageReplica(
   return {
     model,
     data,
-    loss: (k, slice, ctx) => model.objectives[k].loss(tf.tensor4d(slice.x, slice.shape), ctx),
+    async prepare(k, slice, ctx) {
+      const objective = model.objectives[k];
+      if (objective.prepare == null) return undefined;
+      const x = tf.tensor4d(slice.x, slice.shape);
+      try {
+        return await objective.prepare(x, ctx);
+      } finally {
+        x.dispose();
+      }
+    },
+    loss: (k, slice, ctx, prepared) =>
+      model.objectives[k].loss(tf.tensor4d(slice.x, slice.shape), ctx, prepared),
   };
 }
 

@@ -93,8 +93,10 @@ export function sequenceTask(config: SequenceTrainConfig, corpus: SpeechCorpus, 
     begin: (step) => {
       round = beginRound(task, hierarchical ? Math.floor(step / roundSteps) : 0);
     },
-    beforeStep: (step, weights) => {
-      if (hierarchical && step % roundSteps === 0) round = beginRound(task, step / roundSteps, weights);
+    beforeStep: async (step, weights) => {
+      if (!hierarchical || step % roundSteps !== 0) return;
+      round = beginRound(task, step / roundSteps);
+      await reestimateRound(task, round, weights);
     },
     logFields: () => ({ round: round.round }),
     sampleBatch(batchRng) {
@@ -123,11 +125,10 @@ export function sequenceTask(config: SequenceTrainConfig, corpus: SpeechCorpus, 
 
 /**
  * The sequences of round r, drawn without replacement from a stream of their own (seeded by the run's
- * seed and r), so a resumed run finds the same round. Given the weights, their μ2 rows are set to the
- * MAP estimate under the current encoder (Hsu & Glass 2018) and the table's Adam moments restart.
+ * seed and r), so a resumed run finds the same round.
  */
-export function beginRound(task: SequenceTask, round: number, reestimate?: WeightAccess): Round {
-  const { index, eligible, config, fhvae } = task;
+export function beginRound(task: SequenceTask, round: number): Round {
+  const { index, eligible, config } = task;
   if (!task.hierarchical) return { round: 0, sequences: eligible, segments: segmentsOf(index, eligible) };
   const rng = new Rng(
     (Math.imul(config.seed ^ 0x6a09e667, 0x9e3779b1) + Math.imul(round + 1, 0x85ebca6b)) >>> 0,
@@ -139,11 +140,20 @@ export function beginRound(task: SequenceTask, round: number, reestimate?: Weigh
     [pool[i], pool[j]] = [pool[j], pool[i]];
   }
   const sequences = Int32Array.from(pool.slice(0, k)).sort();
-  if (reestimate) {
-    const table = reestimateMu2Rows(fhvae, index, sequences);
-    reestimate.changed([table]);
-    // the table's m and v: a row's history belongs to the round that estimated it
-    reestimate.resetMoments([table]);
-  }
   return { round, sequences, segments: segmentsOf(index, sequences) };
+}
+
+/**
+ * A new round's μ2 rows set to the MAP estimate under the current encoder (Hsu & Glass 2018), read
+ * back asynchronously, and the table's Adam moments restarted.
+ */
+export async function reestimateRound(
+  task: SequenceTask,
+  round: Round,
+  weights: WeightAccess,
+): Promise<void> {
+  const table = await reestimateMu2Rows(task.fhvae, task.index, round.sequences);
+  weights.changed([table]);
+  // the table's m and v: a row's history belongs to the round that estimated it
+  weights.resetMoments([table]);
 }

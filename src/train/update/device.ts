@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { adamStepVariables } from '../../engine/kernels/webgpu/adam.ts';
 import { webgpuKernelsRegistered } from '../../engine/kernels/webgpu/register.ts';
 import type { OptimizerSlots } from '../../run/checkpoint.ts';
+import { prepareShard } from '../gradients.ts';
 import { stepContext } from '../step-noise.ts';
 import type { BatchSlice, TrainTask } from '../task.ts';
 import { assertFinite, type ObjectiveLoss, type UpdateStrategy } from './strategy.ts';
@@ -126,10 +127,11 @@ export function deviceUpdate<S extends BatchSlice>(task: TrainTask<S>): UpdateSt
       disposeLast();
       lastStep = step + 1;
       for (const [k, objective] of model.objectives.entries()) {
+        const prepared = await prepareShard(task, k, step, stepSeed, batch);
         const ctx = stepContext(step, stepSeed, batch.firstExample, batch.factors);
         let kept: Omit<DeviceLoss, 'total'> = { terms: {} };
         const { value, grads } = tf.variableGrads(() => {
-          const out = task.loss(k, batch, ctx);
+          const out = task.loss(k, batch, ctx, prepared);
           kept = {
             terms: Object.fromEntries(Object.entries(out.terms).map(([n, t]) => [n, tf.keep(t)])),
             klPerDim: out.klPerDim && tf.keep(out.klPerDim),

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../adam.ts';
-import { type ShardResult, shardGradients } from '../gradients.ts';
+import { prepareShard, type ShardResult, shardGradients } from '../gradients.ts';
 import { ParameterStore } from '../parameters.ts';
 import type { BatchSlice, TrainTask } from '../task.ts';
 import { type GradientWorkers, startWorkers } from '../worker-pool.ts';
@@ -40,7 +40,14 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
       for (const k of model.objectives.keys()) {
         const result: ShardResult = workers
           ? await workers.gradients(k, step, stepSeed, batch)
-          : shardGradients(task, k, step, stepSeed, batch);
+          : shardGradients(
+              task,
+              k,
+              step,
+              stepSeed,
+              batch,
+              await prepareShard(task, k, step, stepSeed, batch),
+            );
         assertFinite([result], [names[k]], step + 1);
         adams[k].apply(
           indices[k].map((i) => store.view(i)),

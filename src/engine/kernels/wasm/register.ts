@@ -20,6 +20,7 @@ import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { castConfig, identityConfig } from './Identity.ts';
 import { sumConfig } from './Sum.ts';
+import { unsortedSegmentSumConfig } from './UnsortedSegmentSum.ts';
 
 /** Which kernels run the wasm backend's convolutions, matmuls and sums. */
 export type CpuEngine = 'native-avx2' | 'wasm';
@@ -70,7 +71,7 @@ export function registerWasmKernels(): CpuEngine {
         sumConfig(original('Sum')),
         ...ELEMENTWISE.map(original),
       ];
-  configs.push(identityConfig, castConfig(original('Cast')));
+  configs.push(identityConfig, castConfig(original('Cast')), unsortedSegmentSumConfig);
   if (addon) fuseTrainingConvs(() => current === 'native-avx2' && getBackend() === 'wasm');
   for (const config of configs) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');

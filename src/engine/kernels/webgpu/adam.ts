@@ -1,36 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ProgramUniform, WebgpuBackend, WebgpuProgram } from './program.ts';
-
-const WORKGROUP = 256;
-const MAX_GROUPS = 65535;
-
-function elementwise(
-  key: string,
-  variableNames: string[],
-  size: number,
-  outputShape: number[],
-  body: string,
-  uniforms: string,
-): WebgpuProgram {
-  const groups = Math.ceil(size / WORKGROUP);
-  const x = Math.min(groups, MAX_GROUPS);
-  return {
-    variableNames,
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: [], y: [0], z: [] },
-    dispatch: [x, Math.ceil(groups / x), 1],
-    workgroupSize: [WORKGROUP, 1, 1],
-    uniforms: `count : i32, ${uniforms}`,
-    getUserCode: () => `
-      fn main() {
-        let i = i32(workgroupId.y * numWorkgroups.x + workgroupId.x) * ${WORKGROUP} + i32(localId.x);
-        if (i >= uniforms.count) { return; }
-        ${body}
-      }`,
-  };
-}
+import { perIndexProgram } from './per-index.ts';
+import type { ProgramUniform, WebgpuBackend } from './program.ts';
 
 export interface AdamStep {
   /** lr·sqrt(1-β2^t)/(1-β1^t), computed on the host in float64 */
@@ -61,7 +32,7 @@ export function adamUpdate(
     { type: 'float32', data: [1 - step.beta2] },
   ];
   const moments = backend.runWebGPUProgram(
-    elementwise(
+    perIndexProgram(
       'untangleAdamMoments',
       ['g', 'mv'],
       2 * n,
@@ -80,7 +51,7 @@ export function adamUpdate(
     [{ type: 'int32', data: [2 * n] }, ...constants],
   );
   const updated = backend.runWebGPUProgram(
-    elementwise(
+    perIndexProgram(
       'untangleAdamApply',
       ['theta', 'mv'],
       n,

@@ -5,6 +5,7 @@ import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { fusedConv2DConfig } from './FusedConv2D.ts';
 import { fusedMatMulConfig } from './FusedMatMul.ts';
+import { unsortedSegmentSumConfig } from './UnsortedSegmentSum.ts';
 
 let registered = false;
 
@@ -28,6 +29,7 @@ export function registerWebgpuKernels(): void {
     conv2DBackpropFilterConfig(stock('Conv2DBackpropFilter')),
     batchMatMulConfig(stock('BatchMatMul')),
     fusedMatMulConfig(stock('_FusedMatMul')),
+    unsortedSegmentSumConfig(stock('UnsortedSegmentSum')),
   ];
   registered = true;
   for (const config of configs) {
