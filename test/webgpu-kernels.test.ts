@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
+import { adamStepVariables } from '../src/engine/kernels/webgpu/adam.ts';
 import { Rng } from '../src/engine/rng.ts';
 import {
   CONV_CASES,
@@ -50,12 +51,38 @@ async function computeMatMuls(): Promise<Float32Array[]> {
   return out;
 }
 
+const ADAM = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+const ADAM_SHAPE = [300, 7];
+const adamGradient = (t: number) => new Rng(20 + t).fillNormal(new Float32Array(2100));
+const lrAt = (t: number) => (ADAM.learningRate * Math.sqrt(1 - ADAM.beta2 ** t)) / (1 - ADAM.beta1 ** t);
+
+/** Three Adam steps in the float32 TensorFlow form (tensor ops, as update/device.ts off webgpu): θ, m, v. */
+async function tensorFormAdam(): Promise<Float32Array[]> {
+  let theta = tf.tensor(new Rng(19).fillNormal(new Float32Array(2100)), ADAM_SHAPE);
+  let m = tf.zerosLike(theta);
+  let v = tf.zerosLike(theta);
+  for (let t = 1; t <= 3; t++) {
+    const g = tf.tensor(adamGradient(t), ADAM_SHAPE);
+    const next = tf.tidy(() => {
+      const m2 = tf.add(tf.mul(m, ADAM.beta1), tf.mul(g, 1 - ADAM.beta1));
+      const v2 = tf.add(tf.mul(v, ADAM.beta2), tf.mul(tf.square(g), 1 - ADAM.beta2));
+      return [tf.sub(theta, tf.div(tf.mul(m2, lrAt(t)), tf.add(tf.sqrt(v2), ADAM.epsilon))), m2, v2];
+    });
+    tf.dispose([theta, m, v, g]);
+    [theta, m, v] = next;
+  }
+  const out = [theta, m, v].map((x) => x.dataSync() as Float32Array);
+  tf.dispose([theta, m, v]);
+  return out;
+}
+
 describe('webgpu WGSL kernels match the cpu backend (SwiftShader)', async () => {
   await useBackend('cpu');
   const expected: Record<string, Float32Array>[] = [];
   for (const [i, c] of CONV_CASES.entries()) expected.push(await convCaseOutputs(c, 100 + i));
   const expectedMatMuls = await computeMatMuls();
   const cpuSegmentSums = await segmentSumsOnBackend(4);
+  const cpuAdam = await tensorFormAdam();
   const skip = await webgpuSkipReason();
   const shaders = new Set<string>();
   if (!skip) {
@@ -103,6 +130,52 @@ describe('webgpu WGSL kernels match the cpu backend (SwiftShader)', async () => 
         assert.ok(err <= 1e-6, `case ${i} ${key}: relative error to cpu ${err.toExponential(2)}`);
       }
     });
+  });
+
+  it('Adam in one in-place dispatch per variable follows the float32 TensorFlow form on cpu', {
+    skip,
+  }, async () => {
+    const backend = tf.backend() as unknown as { runWebGPUProgram(...args: unknown[]): unknown };
+    const run = backend.runWebGPUProgram;
+    // a variable made from a tensor that stays alive: its buffer is shared, so the first step copies it
+    const initial = tf.tensor(new Rng(19).fillNormal(new Float32Array(2100)), ADAM_SHAPE);
+    const theta = tf.variable(initial);
+    const mv = tf.variable(tf.zeros([2 * 2100]));
+    let programs = 0;
+    try {
+      for (let t = 1; t <= 3; t++) {
+        const g = tf.tensor(adamGradient(t), ADAM_SHAPE);
+        await g.data();
+        const before = tf.memory().numTensors;
+        programs = 0;
+        backend.runWebGPUProgram = (...args: unknown[]) => {
+          programs += 1;
+          return run.apply(backend, args);
+        };
+        adamStepVariables(theta, g, mv, { lrT: lrAt(t), ...ADAM });
+        backend.runWebGPUProgram = run;
+        assert.equal(programs, t === 1 ? 2 : 0, `step ${t}: tfjs programs (copies of shared buffers only)`);
+        assert.equal(tf.memory().numTensors, before, `step ${t}: no new tensors`);
+        g.dispose();
+        // a read caches θ on the host; the next step must not leave that copy stale
+        await theta.data();
+      }
+      const [m, v] = [mv.slice(0, 2100), mv.slice(2100)];
+      const got = [await theta.data(), await m.data(), await v.data()];
+      tf.dispose([m, v]);
+      ['θ', 'm', 'v'].forEach((name, i) => {
+        const err = relativeError(got[i], cpuAdam[i]);
+        assert.ok(err <= 1e-5, `${name} after 3 steps: relative error ${err.toExponential(2)}`);
+      });
+      assert.deepEqual(
+        await initial.data(),
+        new Rng(19).fillNormal(new Float32Array(2100)),
+        'the tensor the variable was made from is untouched',
+      );
+    } finally {
+      backend.runWebGPUProgram = run;
+      tf.dispose([initial, theta, mv]);
+    }
   });
 
   it('the work ran in our WGSL programs, split-K included', { skip }, () => {

@@ -10,7 +10,7 @@ import { assertFinite, type ObjectiveLoss, type UpdateStrategy } from './strateg
 /**
  * One objective's Adam on the backend: m and v as tensors beside the weights (TensorFlow's form, as
  * adam.ts). On webgpu with our kernels, each variable's m and v are one tensor [m; v] updated by the
- * fused WGSL Adam (two dispatches per variable); elsewhere the update is tensor ops. Either way the
+ * fused WGSL Adam (one dispatch per variable, in place); elsewhere the update is tensor ops. Either way the
  * state reads and restores as [m_0, v_0, m_1, ...], the checkpoint format of every backend.
  */
 class DeviceAdam implements OptimizerSlots {
