@@ -8,6 +8,7 @@ import { sampleBatch } from '../src/data/ground-truth.ts';
 import { loadSpeechCorpus } from '../src/data/speech/load.ts';
 import { type BackendName, useBackend } from '../src/engine/backend.ts';
 import { Rng } from '../src/engine/rng.ts';
+import { InputError } from '../src/io/input-error.ts';
 import { runTraining } from '../src/jobs/run-training.ts';
 import { buildModel } from '../src/run/build-model.ts';
 import { readCheckpoint } from '../src/run/checkpoint.ts';
@@ -219,5 +220,23 @@ describe('training on webgpu (SwiftShader)', async () => {
           assert.ok(relative(a, b) < 1e-3, `${name} step ${e.step} ${term}: webgpu ${a} vs wasm ${b}`);
         }
     }
+  });
+
+  it('a model that read values back synchronously inside a step would stop at it with one clear line', {
+    skip,
+  }, async () => {
+    await useBackend('webgpu');
+    const session = buildSession(small('webgpu', 2));
+    const loss = session.task.loss;
+    session.task.loss = (k, slice, ctx, prepared) => {
+      const out = loss(k, slice, ctx, prepared);
+      out.total.dataSync();
+      return out;
+    };
+    await assert.rejects(train(session, tempDir('sync-read-webgpu')), (err: Error) => {
+      assert.ok(err instanceof InputError, `${err.name}: ${err.message}`);
+      assert.match(err.message, /backend webgpu: model beta-vae reads values back .* --backend wasm/);
+      return true;
+    });
   });
 });
