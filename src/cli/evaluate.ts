@@ -45,6 +45,10 @@ export function register(program: Command): void {
         overrides,
         posterior: true,
         backend: flags.backend,
+        onEveryState: (states, threads, seconds) =>
+          process.stderr.write(
+            `every state encoded once (${states} on ${threads} threads): ${seconds.toFixed(1)} s\n`,
+          ),
         onMetric: (kind, name, run) =>
           process.stderr.write(`${name} (${kind} codes): ${run.seconds.toFixed(1)} s\n`),
       });

@@ -27,3 +27,20 @@ export function sampleBatch(
   const factors = data.sampleFactors(n, rng);
   return { factors, x: data.sampleObservationsFromFactors(factors, rng) };
 }
+
+/** How many factor combinations (states) a dataset has: the product of its factor sizes. */
+export const stateCount = (factorSizes: readonly number[]): number => factorSizes.reduce((a, b) => a * b, 1);
+
+/** The factor rows [count, numFactors] of states first..first+count-1, mixed-radix, first factor most significant. */
+export function factorsOfStates(factorSizes: readonly number[], first: number, count: number): Int32Array {
+  const k = factorSizes.length;
+  const out = new Int32Array(count * k);
+  for (let i = 0; i < count; i++) {
+    let index = first + i;
+    for (let j = k - 1; j >= 0; j--) {
+      out[i * k + j] = index % factorSizes[j];
+      index = Math.floor(index / factorSizes[j]);
+    }
+  }
+  return out;
+}

@@ -1,4 +1,4 @@
-import type { GroundTruthData } from '../data/ground-truth.ts';
+import { type GroundTruthData, stateCount } from '../data/ground-truth.ts';
 import type { Rng } from '../engine/rng.ts';
 import { InputError } from '../io/input-error.ts';
 import { histogramDiscretize } from './information.ts';
@@ -107,6 +107,8 @@ export function groundTruthSource(
 export interface PosteriorCache {
   /** posteriors of the rows of `factors`, encoding (once) those not seen yet */
   lookup(factors: Int32Array, encode: (missing: Int32Array) => Posterior): Posterior;
+  /** takes the posterior of every state at once, row s = state s (mixed-radix index, factorsOfStates' order) */
+  fill(table: Posterior): void;
 }
 
 /**
@@ -116,11 +118,11 @@ export interface PosteriorCache {
  */
 export function posteriorCacheFor(data: GroundTruthData, dim: number): PosteriorCache | null {
   const { factorSizes } = data;
-  const states = factorSizes.reduce((a, b) => a * b, 1);
+  const states = stateCount(factorSizes);
   if (!data.deterministic || states > MAX_CACHED_STATES) return null;
   const slotOf = new Int32Array(states).fill(-1);
-  let mean = new Float32Array(1024 * dim);
-  let logVar = new Float32Array(1024 * dim);
+  let mean: Float32Array = new Float32Array(1024 * dim);
+  let logVar: Float32Array = new Float32Array(1024 * dim);
   let used = 0;
   const k = factorSizes.length;
   const indexOf = (factors: Int32Array, i: number) => {
@@ -139,6 +141,14 @@ export function posteriorCacheFor(data: GroundTruthData, dim: number): Posterior
     logVar = l;
   };
   return {
+    fill(table: Posterior) {
+      if (table.mean.length !== states * dim || table.logVar.length !== states * dim)
+        throw new Error(`posterior table: ${table.mean.length} values, expected ${states} states x ${dim}`);
+      mean = table.mean;
+      logVar = table.logVar;
+      used = states;
+      for (let state = 0; state < states; state++) slotOf[state] = state;
+    },
     lookup(factors: Int32Array, encode: (missing: Int32Array) => Posterior): Posterior {
       const n = factors.length / k;
       const indices = Int32Array.from({ length: n }, (_, i) => indexOf(factors, i));

@@ -2,13 +2,15 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { GroundTruthData } from '../data/ground-truth.ts';
+import { type GroundTruthData, stateCount } from '../data/ground-truth.ts';
 import { isSplitImageData } from '../data/held-out.ts';
 import type { BackendName } from '../engine/backend.ts';
 import { setNativeForwardThreads } from '../engine/kernels/native/addon.ts';
 import type { Rng } from '../engine/rng.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { encodePosterior } from '../models/inference.ts';
 import type { Model } from '../models/model.ts';
+import { encodeEveryState } from '../run/encode-states.ts';
 import { loadRun } from '../run/load-run.ts';
 import { clusterAccuracy } from './cluster-accuracy.ts';
 import { type HeldOutReport, heldOutReport } from './code-predictability.ts';
@@ -16,7 +18,7 @@ import { groundTruthSource, posteriorCacheFor } from './code-source.ts';
 import { migVariantLabel } from './mig.ts';
 import { posteriorStats } from './posterior-stats.ts';
 import type { CodeKind, PosteriorEncoder } from './representation.ts';
-import { headlines, type MetricRun, metricRng, runMetrics } from './suite.ts';
+import { headlines, type MetricRun, metricRng, pointsDrawn, runMetrics } from './suite.ts';
 
 export const METRICS_FILE = 'metrics.json';
 
@@ -58,6 +60,15 @@ export interface EvaluateOptions {
   /** also compute KL per dim and active units */
   posterior: boolean;
   backend?: BackendName;
+  /**
+   * Encode every state of the dataset once, on every core, before the metrics run (deterministic full-grid
+   * data only). Default: when the selected metrics draw at least half as many points as there are states.
+   */
+  encodeEveryState?: boolean;
+  /** threads that encode every state (default: every core, at most 8) */
+  threads?: number;
+  /** after every state was encoded: how many, on how many threads, in how long */
+  onEveryState?: (states: number, threads: number, seconds: number) => void;
   onMetric?: (kind: CodeKind, name: string, run: MetricRun) => void;
 }
 
@@ -65,13 +76,7 @@ export interface EvaluateOptions {
 export function modelEncoder(model: Model, observationShape: readonly number[]): PosteriorEncoder {
   return {
     dim: model.latentDim,
-    encodePosterior(x, n) {
-      const [h, w, c] = observationShape;
-      return tf.tidy(() => {
-        const { mean, logVar } = model.encode(tf.tensor4d(x, [n, h, w, c]));
-        return { mean: mean.dataSync() as Float32Array, logVar: logVar.dataSync() as Float32Array };
-      });
-    },
+    encodePosterior: (x, n) => encodePosterior(model, x, n, observationShape),
   };
 }
 
@@ -85,6 +90,15 @@ export async function evaluateRun(runDir: string, options: EvaluateOptions): Pro
   setNativeForwardThreads(availableParallelism());
   const encoder = modelEncoder(model, data.observationShape);
   const cache = posteriorCacheFor(data, encoder.dim);
+  const states = stateCount(data.factorSizes);
+  const fullGrid = ((data as { numObservations?: number }).numObservations ?? states) === states;
+  const drawn = options.kinds.length * pointsDrawn(options.metrics, options.overrides);
+  if (cache && fullGrid && (options.encodeEveryState ?? drawn >= states / 2)) {
+    const threads = options.threads ?? Math.min(8, availableParallelism());
+    const started = performance.now();
+    cache.fill(await encodeEveryState(runDir, model, data, { threads, backend: options.backend }));
+    options.onEveryState?.(states, threads, (performance.now() - started) / 1000);
+  }
   const previous = await readMetrics(runDir);
   const sameSeed = previous?.seed === options.seed;
   const report: MetricsReport = {

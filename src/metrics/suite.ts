@@ -27,6 +27,8 @@ export interface MetricEntry {
   headline(result: object): Record<string, number>;
   /** not in the default selection (each costs minutes at its defaults): named in --metrics, or `all` */
   optIn?: true;
+  /** how many points one run draws, where far more than numTrain + numTest + numEval (groups of points) */
+  pointsDrawn?(options: Record<string, number>): number;
 }
 
 const pick =
@@ -40,12 +42,14 @@ export const METRICS: Record<string, MetricEntry> = {
     description: 'BetaVAE score (Higgins et al. 2017): accuracy of predicting the shared factor',
     defaults: { ...BETA_VAE_SCORE_DEFAULTS },
     run: betaVaeScore,
+    pointsDrawn: (o) => 2 * o.batchSize * (o.numTrain + o.numEval),
     headline: pick(['beta-vae-score', 'evalAccuracy']),
   },
   'factor-vae-score': {
     description: 'FactorVAE score (Kim & Mnih 2018): majority vote on the least variable dim',
     defaults: { ...FACTOR_VAE_SCORE_DEFAULTS },
     run: factorVaeScore,
+    pointsDrawn: (o) => o.numVarianceEstimate + o.batchSize * (o.numTrain + o.numEval),
     headline: pick(['factor-vae-score', 'evalAccuracy']),
   },
   mig: {
@@ -110,6 +114,7 @@ export const METRICS: Record<string, MetricEntry> = {
     description:
       'Z-max-var (Kim et al. 2019): the most variable dim when one factor varies, rescaled accuracy',
     defaults: { ...Z_MAX_VAR_DEFAULTS },
+    pointsDrawn: (o) => o.numVarianceEstimate + o.batchSize * (o.numTrain + o.numEval),
     run: zMaxVar,
     headline: pick(['z-max-var', 'zMaxVar']),
   },
@@ -224,6 +229,15 @@ export function metricRng(seed: number, name: string): Rng {
   let h = 0x811c9dc5;
   for (const ch of name) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return new Rng((seed ^ h) >>> 0);
+}
+
+/** About how many points the selected metrics draw from a source, with their options. */
+export function pointsDrawn(names: string[], overrides: Record<string, Record<string, number>> = {}): number {
+  return names.reduce((total, name) => {
+    const entry = METRICS[name];
+    const o = { ...entry.defaults, ...overrides[name] };
+    return total + (entry.pointsDrawn?.(o) ?? (o.numTrain ?? 0) + (o.numTest ?? 0) + (o.numEval ?? 0));
+  }, 0);
 }
 
 export interface MetricRun {

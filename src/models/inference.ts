@@ -30,6 +30,19 @@ function batchSizeOf(options: InferenceOptions): number {
   return batchSize;
 }
 
+/** The posterior means and log-variances [n, latentDim] of n observations [n, h, w, c], one forward pass. */
+export function encodePosterior(
+  model: Model,
+  x: Float32Array,
+  n: number,
+  [h, w, c]: readonly number[],
+): { mean: Float32Array; logVar: Float32Array } {
+  return tf.tidy(() => {
+    const { mean, logVar } = model.encode(tf.tensor4d(x, [n, h, w, c]));
+    return { mean: mean.dataSync() as Float32Array, logVar: logVar.dataSync() as Float32Array };
+  });
+}
+
 /**
  * Encodes n observations [n, h, w, c] (values in [0, 1]) of the shape the model was trained on:
  * posterior means, log-variances and, where the model has them, discrete and conditional probabilities.
