@@ -1,5 +1,6 @@
 import type { Rng } from '../engine/rng.ts';
 import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
+import { factorThreads, runFactorsInParallel } from './factor-threads.ts';
 import {
   featureImportances,
   fitGradientBoosting,
@@ -81,6 +82,63 @@ export function rSquared(y: Float64Array, predicted: Float64Array): number {
   return 1 - residual / total;
 }
 
+/**
+ * One factor's part of DCI: its column of R (the `dim` importances), then its train and test
+ * informativeness (accuracy, or R² for a continuous factor).
+ */
+export function dciFactor(
+  train: CodeBatch,
+  test: CodeBatch,
+  dim: number,
+  numFactors: number,
+  f: number,
+  options: Partial<GradientBoostingOptions>,
+  continuous: boolean,
+  normalised: boolean,
+): Float64Array {
+  const out = new Float64Array(dim + 2);
+  if (continuous) {
+    // a continuous factor: scikit-learn's GradientBoostingRegressor, informativeness its R²
+    const model = fitGradientBoostingRegressor(train.codes, factorTarget(train, numFactors, f), dim, options);
+    (normalised ? model.importances : model.rawImportances).forEach((v, d) => {
+      out[d] = Math.abs(v);
+    });
+    const score = (batch: CodeBatch) =>
+      rSquared(factorTarget(batch, numFactors, f), predictRegression(model, batch.codes, batch.n));
+    out[dim] = score(train);
+    out[dim + 1] = score(test);
+    return out;
+  }
+  const labels = column(train.factors, train.n, numFactors, f);
+  const model = fitGradientBoosting(train.codes, labels, dim, options);
+  (normalised ? featureImportances(model) : model.rawImportances).forEach((v, d) => {
+    out[d] = Math.abs(v);
+  });
+  const accuracy = (batch: CodeBatch) => {
+    const predicted = predictGradientBoosting(model, batch.codes, batch.n);
+    let correct = 0;
+    for (let i = 0; i < batch.n; i++) if (predicted[i] === batch.factors[i * numFactors + f]) correct++;
+    return correct / batch.n;
+  };
+  out[dim] = accuracy(train);
+  out[dim + 1] = accuracy(test);
+  return out;
+}
+
+/** What a DCI worker thread needs to compute any factor (dci-worker.ts). */
+export interface DciJob {
+  train: CodeBatch;
+  test: CodeBatch;
+  dim: number;
+  numFactors: number;
+  options: Partial<GradientBoostingOptions>;
+  continuous: boolean[];
+  normalised: boolean;
+}
+
+/** Below this many rows × trees of work a second thread costs more to start than it saves. */
+const PARALLEL_WORK = 2e7;
+
 export function dciFromSamples(
   train: CodeBatch,
   test: CodeBatch,
@@ -89,41 +147,39 @@ export function dciFromSamples(
   options: Partial<GradientBoostingOptions> = {},
   continuous: readonly boolean[] = [],
   normalised = true,
+  /** default: 2 where the machine has 2 cores and the fit is large enough to gain from them */
+  threads?: number,
 ): DciResult {
-  const importance = Array.from({ length: dim }, () => new Array<number>(numFactors).fill(0));
+  const job: DciJob = {
+    train: { n: train.n, codes: train.codes, factors: train.factors, values: train.values },
+    test: { n: test.n, codes: test.codes, factors: test.factors, values: test.values },
+    dim,
+    numFactors,
+    options,
+    continuous: Array.from({ length: numFactors }, (_, f) => continuous[f] ?? false),
+    normalised,
+  };
+  const compute = (f: number) =>
+    dciFactor(job.train, job.test, dim, numFactors, f, options, job.continuous[f], normalised);
+  // a factor's cost: its trees per stage (one for two classes or a continuous factor)
+  const trees = Array.from({ length: numFactors }, (_, f) => {
+    if (job.continuous[f]) return 1;
+    const classes = new Set(column(train.factors, train.n, numFactors, f)).size;
+    return classes > 2 ? classes : 1;
+  });
+  const work = trees.reduce((a, b) => a + b, 0) * train.n * (options.stages ?? 100);
+  const order = trees.map((_, f) => f).sort((a, b) => trees[b] - trees[a] || a - b);
+  const scores =
+    (threads ?? (work >= PARALLEL_WORK ? factorThreads() : 1)) > 1 && numFactors > 1
+      ? runFactorsInParallel(new URL('./dci-worker-boot.js', import.meta.url), job, order, dim + 2, compute)
+      : Array.from({ length: numFactors }, (_, f) => compute(f));
+  const importance = Array.from({ length: dim }, (_, d) => scores.map((score) => score[d]));
+  // summed in factor order, whichever thread computed which
   let informativenessTrain = 0;
   let informativenessTest = 0;
   for (let f = 0; f < numFactors; f++) {
-    if (continuous[f]) {
-      // a continuous factor: scikit-learn's GradientBoostingRegressor, informativeness its R²
-      const model = fitGradientBoostingRegressor(
-        train.codes,
-        factorTarget(train, numFactors, f),
-        dim,
-        options,
-      );
-      (normalised ? model.importances : model.rawImportances).forEach((v, d) => {
-        importance[d][f] = Math.abs(v);
-      });
-      const score = (batch: CodeBatch) =>
-        rSquared(factorTarget(batch, numFactors, f), predictRegression(model, batch.codes, batch.n));
-      informativenessTrain += score(train) / numFactors;
-      informativenessTest += score(test) / numFactors;
-      continue;
-    }
-    const labels = column(train.factors, train.n, numFactors, f);
-    const model = fitGradientBoosting(train.codes, labels, dim, options);
-    (normalised ? featureImportances(model) : model.rawImportances).forEach((v, d) => {
-      importance[d][f] = Math.abs(v);
-    });
-    const accuracy = (batch: CodeBatch) => {
-      const predicted = predictGradientBoosting(model, batch.codes, batch.n);
-      let correct = 0;
-      for (let i = 0; i < batch.n; i++) if (predicted[i] === batch.factors[i * numFactors + f]) correct++;
-      return correct / batch.n;
-    };
-    informativenessTrain += accuracy(train) / numFactors;
-    informativenessTest += accuracy(test) / numFactors;
+    informativenessTrain += scores[f][dim] / numFactors;
+    informativenessTest += scores[f][dim + 1] / numFactors;
   }
   return { ...dciFromImportance(importance), informativenessTrain, informativenessTest, importance };
 }

@@ -1,9 +1,5 @@
-import {
-  GRADIENT_BOOSTING_DEFAULTS,
-  type GradientBoostingOptions,
-  type Tree,
-  TreeGrower,
-} from './gradient-boosting.ts';
+import { GRADIENT_BOOSTING_DEFAULTS, type GradientBoostingOptions } from './gradient-boosting.ts';
+import { type Tree, TreeGrower } from './tree-grower.ts';
 
 /**
  * Gradient-boosted regression trees, scikit-learn's `GradientBoostingRegressor()` defaults (squared error:
@@ -51,13 +47,14 @@ export function fitGradientBoostingRegressor(
   for (let stage = 0; stage < o.stages; stage++) {
     for (let i = 0; i < n; i++) residual[i] = y[i] - prediction[i];
     const tree = grower.grow(residual);
-    for (const leaf of grower.leaves) {
+    const { leafRows } = grower;
+    for (let leaf = 0; leaf < grower.leafCount; leaf++) {
+      const [start, end] = [grower.leafStart[leaf], grower.leafEnd[leaf]];
       let sum = 0;
-      for (let s = leaf.start; s < leaf.end; s++) sum += residual[grower.rowAt(leaf.base, s)];
-      const value = sum / (leaf.end - leaf.start);
-      tree.value[leaf.node] = value;
-      for (let s = leaf.start; s < leaf.end; s++)
-        prediction[grower.rowAt(leaf.base, s)] += o.learningRate * value;
+      for (let s = start; s < end; s++) sum += residual[leafRows[s]];
+      const value = sum / (end - start);
+      tree.value[grower.leafNode[leaf]] = value;
+      for (let s = start; s < end; s++) prediction[leafRows[s]] += o.learningRate * value;
     }
     if (tree.feature[0] >= 0) {
       splitting++;

@@ -8,6 +8,9 @@ export interface LogisticModel {
   features: number;
   /** [classes][features + 1], the last column the intercept */
   weights: Float64Array[];
+  /** L-BFGS iterations run (scikit-learn's n_iter_) and objective evaluations */
+  iterations: number;
+  evaluations: number;
 }
 
 export interface LogisticOptions {
@@ -51,7 +54,7 @@ export function fitLogistic(
   const ridge = penalty ? 1 : 0;
   const p = features + 1;
   const size = k * p;
-  if (k === 1) return { classes, features, weights: [new Float64Array(p)] };
+  if (k === 1) return { classes, features, weights: [new Float64Array(p)], iterations: 0, evaluations: 0 };
 
   // class-major layouts: every inner loop streams over the n points
   const columns = Array.from({ length: features }, (_, f) =>
@@ -61,7 +64,9 @@ export function fitLogistic(
   const top = new Float64Array(n);
   const total = new Float64Array(n);
   const ones = new Float64Array(n).fill(1);
+  let evaluations = 0;
   const objective = (w: Float64Array, grad: Float64Array): number => {
+    evaluations++;
     top.fill(Number.NEGATIVE_INFINITY);
     for (let j = 0; j < k; j++) {
       const s = scores[j];
@@ -111,7 +116,9 @@ export function fitLogistic(
   const grad = new Float64Array(size);
   let loss = objective(w, grad);
   const history: Array<{ s: Float64Array; y: Float64Array; rho: number }> = [];
-  for (let iteration = 0; iteration < maxIterations; iteration++) {
+  let iterations = 0;
+  for (; iterations < maxIterations; ) {
+    iterations++;
     // two-loop recursion: direction = −H·grad
     const q = grad.slice();
     const alphas: number[] = [];
@@ -161,7 +168,8 @@ export function fitLogistic(
     const largestGradient = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     if (improvement <= RELATIVE_DECREASE * Math.max(1, Math.abs(loss)) || largestGradient <= tolerance) break;
   }
-  return { classes, features, weights: Array.from({ length: k }, (_, j) => w.slice(j * p, (j + 1) * p)) };
+  const weights = Array.from({ length: k }, (_, j) => w.slice(j * p, (j + 1) * p));
+  return { classes, features, weights, iterations, evaluations };
 }
 
 /** Class probabilities, row-major [n, classes]. */

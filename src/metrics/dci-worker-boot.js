@@ -1,0 +1,5 @@
+// Worker threads do not inherit the tsx loader of `npx untangle`: register it, then load the worker.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('./dci-worker.ts');
