@@ -5,8 +5,15 @@ import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
 import { writeNpy } from '../src/io/npy.ts';
 import { groundTruthSource } from '../src/metrics/code-source.ts';
-import { type DciJob, dci, dciFactor, dciFromImportance, dciFromSamples } from '../src/metrics/dci.ts';
-import { runFactorsInParallel } from '../src/metrics/factor-threads.ts';
+import {
+  type DciJob,
+  dci,
+  dciFactor,
+  dciFromImportance,
+  dciFromSamples,
+  dciTask,
+} from '../src/metrics/dci.ts';
+import { perFactor } from '../src/metrics/factor-threads.ts';
 import {
   decisionFunction,
   featureImportances,
@@ -175,11 +182,10 @@ describe('DCI on two threads', () => {
       continuous: [false, false, true],
       normalised: true,
     };
-    const url = new URL('../src/metrics/dci-worker-boot.js', import.meta.url);
     const fail = () => {
       throw new Error('this thread computes nothing');
     };
-    const scores = runFactorsInParallel(url, job, [0, 1, 2], dim + 2, fail, false);
+    const scores = perFactor({ ...dciTask, run: fail }, job, 3, dim + 2, () => 1, 2, false);
     scores.forEach((score, f) => {
       assert.deepEqual(
         Array.from(score),

@@ -1,6 +1,6 @@
 import type { Rng } from '../engine/rng.ts';
 import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
-import { factorThreads, runFactorsInParallel } from './factor-threads.ts';
+import { type FactorTask, factorThreads, perFactor } from './factor-threads.ts';
 import {
   featureImportances,
   fitGradientBoosting,
@@ -125,7 +125,7 @@ export function dciFactor(
   return out;
 }
 
-/** What a DCI worker thread needs to compute any factor (dci-worker.ts). */
+/** What dciFactor needs for any factor, as a worker thread receives it. */
 export interface DciJob {
   train: CodeBatch;
   test: CodeBatch;
@@ -134,6 +134,16 @@ export interface DciJob {
   options: Partial<GradientBoostingOptions>;
   continuous: boolean[];
   normalised: boolean;
+}
+
+export const dciTask: FactorTask<DciJob> = {
+  module: import.meta.url,
+  name: 'dciTaskRun',
+  run: (job, f) => dciTaskRun(job, f),
+};
+export function dciTaskRun(job: DciJob, f: number): Float64Array {
+  const { train, test, dim, numFactors, options, continuous, normalised } = job;
+  return dciFactor(train, test, dim, numFactors, f, options, continuous[f], normalised);
 }
 
 /** Below this many rows × trees of work a second thread costs more to start than it saves. */
@@ -159,8 +169,6 @@ export function dciFromSamples(
     continuous: Array.from({ length: numFactors }, (_, f) => continuous[f] ?? false),
     normalised,
   };
-  const compute = (f: number) =>
-    dciFactor(job.train, job.test, dim, numFactors, f, options, job.continuous[f], normalised);
   // a factor's cost: its trees per stage (one for two classes or a continuous factor)
   const trees = Array.from({ length: numFactors }, (_, f) => {
     if (job.continuous[f]) return 1;
@@ -168,11 +176,8 @@ export function dciFromSamples(
     return classes > 2 ? classes : 1;
   });
   const work = trees.reduce((a, b) => a + b, 0) * train.n * (options.stages ?? 100);
-  const order = trees.map((_, f) => f).sort((a, b) => trees[b] - trees[a] || a - b);
-  const scores =
-    (threads ?? (work >= PARALLEL_WORK ? factorThreads() : 1)) > 1 && numFactors > 1
-      ? runFactorsInParallel(new URL('./dci-worker-boot.js', import.meta.url), job, order, dim + 2, compute)
-      : Array.from({ length: numFactors }, (_, f) => compute(f));
+  const chosen = threads ?? (work >= PARALLEL_WORK ? factorThreads() : 1);
+  const scores = perFactor(dciTask, job, numFactors, dim + 2, (f) => trees[f], chosen);
   const importance = Array.from({ length: dim }, (_, d) => scores.map((score) => score[d]));
   // summed in factor order, whichever thread computed which
   let informativenessTrain = 0;

@@ -6,16 +6,25 @@ import { Worker } from 'node:worker_threads';
  * both threads take the next factor from a shared counter (the costliest first) and write its result into
  * shared memory; this thread then waits (Atomics.wait) for the factors the worker took. Each factor's
  * result is computed alone, so the results do not depend on which thread computed which. If the worker is
- * not up by the time this thread runs out of factors, it takes no factor; if it fails on one, this thread
+ * not up by the time this thread runs out of factors, it takes none; if it fails on one, this thread
  * computes that factor itself.
  */
 
-/** What a worker receives: the metric's own inputs (`job`) and the shared state. */
-export interface FactorJob {
+/** A metric's per-factor task: the export `name` of the module at `module` (its import.meta.url). */
+export interface FactorTask<J> {
+  module: string;
+  name: string;
+  run: (job: J, f: number) => Float64Array;
+}
+
+/** What the worker receives (factor-worker.ts). */
+export interface FactorWork {
+  module: string;
+  name: string;
   job: unknown;
   order: number[];
   resultSize: number;
-  /** Int32: [next task, ...per factor 0 pending / 1 done / 2 failed / 3 taken by the worker] */
+  /** Int32: [next task, then per factor: 0 pending, 1 done, 2 failed, 3 taken by the worker] */
   control: SharedArrayBuffer;
   results: SharedArrayBuffer;
 }
@@ -29,28 +38,31 @@ export function factorThreads(): number {
 }
 
 /**
- * Runs compute(f) for every factor in `order` (costliest first), one worker helping; returns each factor's
- * result (resultSize numbers) by factor index.
+ * task.run(job, f) for every factor, each giving resultSize numbers; on `threads` > 1, one worker helps
+ * (`job` is copied to it). `cost` orders the factors, costliest first. Returns the results by factor.
  */
-export function runFactorsInParallel(
-  workerUrl: URL,
-  job: unknown,
-  order: number[],
+export function perFactor<J>(
+  task: FactorTask<J>,
+  job: J,
+  factors: number,
   resultSize: number,
-  compute: (f: number) => Float64Array,
+  cost: (f: number) => number,
+  threads: number,
   /** false: leave every factor to the worker (this thread only waits), which tests use */
   thisThreadWorks = true,
 ): Float64Array[] {
-  const factors = Math.max(...order) + 1;
+  if (threads <= 1 || factors <= 1) return Array.from({ length: factors }, (_, f) => task.run(job, f));
+  const order = Array.from({ length: factors }, (_, f) => f).sort((a, b) => cost(b) - cost(a) || a - b);
   const control = new SharedArrayBuffer(4 * (1 + factors));
   const results = new SharedArrayBuffer(8 * factors * resultSize);
-  const data: FactorJob = { job, order, resultSize, control, results };
-  const worker = new Worker(workerUrl, { workerData: data });
+  const work: FactorWork = { module: task.module, name: task.name, job, order, resultSize, control, results };
+  const worker = new Worker(new URL('./factor-worker-boot.js', import.meta.url), { workerData: work });
   worker.unref();
   const state = new Int32Array(control);
   const out = new Float64Array(results);
+  const compute = (f: number) => task.run(job, f);
   try {
-    if (thisThreadWorks) takeFactors(data, compute, false);
+    if (thisThreadWorks) takeFactors(work, compute, false);
     for (const f of order) {
       // every factor not done here was taken by the worker: wait for it, or compute it if the worker failed
       for (let s = Atomics.load(state, 1 + f); s === PENDING || s === TAKEN; s = Atomics.load(state, 1 + f)) {
@@ -65,22 +77,22 @@ export function runFactorsInParallel(
 }
 
 /** Both threads' loop: take the next factor, compute it, publish it. */
-export function takeFactors(data: FactorJob, compute: (f: number) => Float64Array, isWorker: boolean): void {
-  const state = new Int32Array(data.control);
-  const out = new Float64Array(data.results);
+export function takeFactors(work: FactorWork, compute: (f: number) => Float64Array, isWorker: boolean): void {
+  const state = new Int32Array(work.control);
+  const out = new Float64Array(work.results);
   for (;;) {
     const t = Atomics.add(state, NEXT, 1);
-    if (t >= data.order.length) return;
-    const f = data.order[t];
+    if (t >= work.order.length) return;
+    const f = work.order[t];
     if (!isWorker) {
-      out.set(compute(f), f * data.resultSize);
+      out.set(compute(f), f * work.resultSize);
       Atomics.store(state, 1 + f, DONE);
       continue;
     }
     Atomics.store(state, 1 + f, TAKEN);
     let outcome = DONE;
     try {
-      out.set(compute(f), f * data.resultSize);
+      out.set(compute(f), f * work.resultSize);
     } catch {
       outcome = FAILED;
     }

@@ -1,5 +1,6 @@
 import type { Rng } from '../engine/rng.ts';
 import type { CodeSource } from './code-source.ts';
+import { type FactorTask, factorThreads, perFactor } from './factor-threads.ts';
 import { entropy, mutualInformation } from './information.ts';
 import { knnMutualInformation } from './knn-mutual-information.ts';
 import { fitLogistic, predictProbabilities } from './logistic-regression.ts';
@@ -84,6 +85,24 @@ export function normalizedPredictiveInformation(
   return (baseline - crossEntropy) / baseline;
 }
 
+/** What one factor's InfoE needs, as a worker thread receives it. */
+export interface InfoEJob {
+  x: Float64Array;
+  labels: Int32Array[];
+  dim: number;
+}
+export const infoETask: FactorTask<InfoEJob> = {
+  module: import.meta.url,
+  name: 'infoEOfFactor',
+  run: (job, f) => infoEOfFactor(job, f),
+};
+export function infoEOfFactor(job: InfoEJob, f: number): Float64Array {
+  return Float64Array.of(normalizedPredictiveInformation(job.x, job.labels[f], job.dim));
+}
+
+/** Below this many rows × classes a second thread costs more to start than it saves. */
+const PARALLEL_WORK = 2e5;
+
 export function infoMecFromSample(
   codes: Float64Array,
   factors: Int32Array,
@@ -111,9 +130,13 @@ export function infoMecFromSample(
     .filter((d) => d >= 0);
   const { infoM, infoC } =
     active.length > 0 ? infoMcOf(nmi.map((row) => active.map((d) => row[d]))) : { infoM: 0, infoC: 0 };
-  const x = standardized(codes, n, dim);
-  const infoE =
-    factorColumns.reduce((s, f) => s + normalizedPredictiveInformation(x, f, dim), 0) / numFactors;
+  const job: InfoEJob = { x: standardized(codes, n, dim), labels: factorColumns, dim };
+  const classes = factorColumns.map((f) => new Set(f).size);
+  const work = n * classes.reduce((a, b) => a + b, 0);
+  const threads = work >= PARALLEL_WORK ? factorThreads() : 1;
+  const scores = perFactor(infoETask, job, numFactors, 1, (f) => classes[f], threads);
+  // summed in factor order, whichever thread computed which
+  const infoE = scores.reduce((s, score) => s + score[0], 0) / numFactors;
   return { infoM, infoE, infoC, nmi, activeDims: active.length };
 }
 

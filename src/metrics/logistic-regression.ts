@@ -22,8 +22,10 @@ export interface LogisticOptions {
   /** 'balanced': class c weighs n / (K·n_c), scikit-learn's class_weight='balanced' */
   classWeight: 'none' | 'balanced';
 }
-// scikit-learn's lbfgs settings: at most 100 iterations, stop when max |gradient| <= tol (1e-4) or the
-// relative decrease of the loss falls to 64 machine epsilons
+// scikit-learn's lbfgs settings: at most 100 iterations, stop when max |gradient| <= tol (1e-4) or when
+// (f_k − f_k+1) / max(|f_k|, |f_k+1|, 1) <= ftol. With the penalty, the summed loss and scipy's L-BFGS-B
+// default ftol = factr · eps = 1e7 · 2^−52, as scikit-learn 1.2.1 (the reference here) and disentanglement_lib.s
+// versions); without it, the mean loss and ftol = 64 eps, as later scikit-learn does (it converges further)
 const DEFAULTS: LogisticOptions = {
   c: 1,
   maxIterations: 100,
@@ -31,7 +33,7 @@ const DEFAULTS: LogisticOptions = {
   penalty: true,
   classWeight: 'none',
 };
-const RELATIVE_DECREASE = 64 * Number.EPSILON;
+const [PENALISED_FTOL, UNPENALISED_FTOL] = [1e7 * Number.EPSILON, 64 * Number.EPSILON];
 
 /** Rows of x are row-major [n, features]. */
 export function fitLogistic(
@@ -63,16 +65,24 @@ export function fitLogistic(
   const scores = Array.from({ length: k }, () => new Float64Array(n));
   const top = new Float64Array(n);
   const total = new Float64Array(n);
-  const ones = new Float64Array(n).fill(1);
+  /** per point: c·w_i / Σ_j exp(score_j − top) */
+  const share = new Float64Array(n);
   let evaluations = 0;
   const objective = (w: Float64Array, grad: Float64Array): number => {
     evaluations++;
     top.fill(Number.NEGATIVE_INFINITY);
     for (let j = 0; j < k; j++) {
       const s = scores[j];
-      s.fill(w[j * p + features]);
+      const b = w[j * p + features];
       // four features per pass over s
       let f = 0;
+      if (features < 4) s.fill(b);
+      else {
+        const [wa, wb, wc, wd] = [w[j * p], w[j * p + 1], w[j * p + 2], w[j * p + 3]];
+        const [xa, xb, xc, xd] = [columns[0], columns[1], columns[2], columns[3]];
+        for (let i = 0; i < n; i++) s[i] = b + (wa * xa[i] + wb * xb[i] + wc * xc[i] + wd * xd[i]);
+        f = 4;
+      }
       for (; f + 3 < features; f += 4) {
         const [wa, wb, wc, wd] = [w[j * p + f], w[j * p + f + 1], w[j * p + f + 2], w[j * p + f + 3]];
         const [xa, xb, xc, xd] = [columns[f], columns[f + 1], columns[f + 2], columns[f + 3]];
@@ -95,17 +105,38 @@ export function fitLogistic(
         total[i] += s[i];
       }
     }
-    for (let i = 0; i < n; i++) loss += rowWeight[i] * Math.log(total[i]);
-    // scores become c·w_i·(softmax − onehot), the gradient of the data term with respect to each class score
-    for (let j = 0; j < k; j++) {
-      const s = scores[j];
-      for (let i = 0; i < n; i++) s[i] = (c * rowWeight[i] * s[i]) / total[i];
+    for (let i = 0; i < n; i++) {
+      loss += rowWeight[i] * Math.log(total[i]);
+      share[i] = (c * rowWeight[i]) / total[i];
     }
-    for (let i = 0; i < n; i++) scores[y[i]][i] -= c * rowWeight[i];
+    // per class: its score's gradient c·w_i·(softmax − onehot) into s on the first pass over it, then
+    // the weights' gradient four features per pass
     for (let j = 0; j < k; j++) {
       const s = scores[j];
-      grad[j * p + features] = dot(s, ones);
-      for (let f = 0; f < features; f++) grad[j * p + f] = dot(s, columns[f]) + ridge * w[j * p + f];
+      let intercept = 0;
+      for (let i = 0; i < n; i++) {
+        const v = s[i] * share[i] - (y[i] === j ? c * rowWeight[i] : 0);
+        s[i] = v;
+        intercept += v;
+      }
+      grad[j * p + features] = intercept;
+      let f = 0;
+      for (; f + 3 < features; f += 4) {
+        const [xa, xb, xc, xd] = [columns[f], columns[f + 1], columns[f + 2], columns[f + 3]];
+        let [ga, gb, gc, gd] = [0, 0, 0, 0];
+        for (let i = 0; i < n; i++) {
+          const v = s[i];
+          ga += v * xa[i];
+          gb += v * xb[i];
+          gc += v * xc[i];
+          gd += v * xd[i];
+        }
+        grad[j * p + f] = ga + ridge * w[j * p + f];
+        grad[j * p + f + 1] = gb + ridge * w[j * p + f + 1];
+        grad[j * p + f + 2] = gc + ridge * w[j * p + f + 2];
+        grad[j * p + f + 3] = gd + ridge * w[j * p + f + 3];
+      }
+      for (; f < features; f++) grad[j * p + f] = dot(s, columns[f]) + ridge * w[j * p + f];
     }
     loss *= c;
     for (let j = 0; j < k; j++) for (let f = 0; f < features; f++) loss += 0.5 * ridge * w[j * p + f] ** 2;
@@ -166,7 +197,9 @@ export function fitLogistic(
     grad.set(nextGrad);
     loss = nextLoss;
     const largestGradient = grad.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    if (improvement <= RELATIVE_DECREASE * Math.max(1, Math.abs(loss)) || largestGradient <= tolerance) break;
+    const scale = Math.max(1, Math.abs(loss), Math.abs(loss + improvement));
+    if (improvement <= (penalty ? PENALISED_FTOL : UNPENALISED_FTOL) * scale || largestGradient <= tolerance)
+      break;
   }
   const weights = Array.from({ length: k }, (_, j) => w.slice(j * p, (j + 1) * p));
   return { classes, features, weights, iterations, evaluations };

@@ -1,6 +1,7 @@
 import type { Rng } from '../engine/rng.ts';
 import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
 import { rSquared } from './dci.ts';
+import { type FactorTask, factorThreads, perFactor } from './factor-threads.ts';
 import { histogramDiscretize, mutualInformationMatrix } from './information.ts';
 import { fitLogistic, predictProbabilities } from './logistic-regression.ts';
 import { column, intColumns } from './representation.ts';
@@ -64,6 +65,45 @@ function macroAuc(probabilities: Float64Array, classes: number[], labels: ArrayL
   return aucs.reduce((a, b) => a + b, 0) / aucs.length;
 }
 
+/** What one factor's explicitness needs, as a worker thread receives it. */
+export interface ExplicitnessJob {
+  train: CodeBatch;
+  test: CodeBatch;
+  xTrain: Float64Array;
+  xTest: Float64Array;
+  dim: number;
+  numFactors: number;
+  continuous: boolean[];
+}
+
+export const explicitnessTask: FactorTask<ExplicitnessJob> = {
+  module: import.meta.url,
+  name: 'explicitnessOfFactor',
+  run: (job, f) => explicitnessOfFactor(job, f),
+};
+
+/** Factor f's train and test explicitness: the macro ROC-AUC of its logistic regression, or a ridge's R². */
+export function explicitnessOfFactor(job: ExplicitnessJob, f: number): Float64Array {
+  const { train, test, xTrain, xTest, dim, numFactors } = job;
+  if (job.continuous[f]) {
+    const ridge = fitRidge(xTrain, factorTarget(train, numFactors, f), dim);
+    return Float64Array.of(
+      rSquared(factorTarget(train, numFactors, f), predictRidge(ridge, xTrain, train.n)),
+      rSquared(factorTarget(test, numFactors, f), predictRidge(ridge, xTest, test.n)),
+    );
+  }
+  const labelsTrain = Int32Array.from(column(train.factors, train.n, numFactors, f));
+  const labelsTest = Int32Array.from(column(test.factors, test.n, numFactors, f));
+  const model = fitLogistic(xTrain, labelsTrain, dim);
+  return Float64Array.of(
+    macroAuc(predictProbabilities(model, xTrain, train.n), model.classes, labelsTrain),
+    macroAuc(predictProbabilities(model, xTest, test.n), model.classes, labelsTest),
+  );
+}
+
+/** Below this many rows × classes a second thread costs more to start than it saves. */
+const PARALLEL_WORK = 2e5;
+
 export function modularityFromSamples(
   train: CodeBatch,
   test: CodeBatch,
@@ -71,29 +111,33 @@ export function modularityFromSamples(
   numFactors: number,
   bins: number,
   continuous: readonly boolean[] = [],
+  /** default: 2 where the machine has 2 cores and the fits are large enough to gain from them */
+  threads?: number,
 ): ModularityResult {
   const discrete = Array.from({ length: dim }, (_, d) =>
     histogramDiscretize(column(train.codes, train.n, dim, d), bins),
   );
   const factorsTrain = intColumns(train.factors, train.n, numFactors);
-  const factorsTest = intColumns(test.factors, test.n, numFactors);
   const [xTrain, xTest] = standardize(train, [test], dim);
+  const job: ExplicitnessJob = {
+    train: { n: train.n, codes: train.codes, factors: train.factors, values: train.values },
+    test: { n: test.n, codes: test.codes, factors: test.factors, values: test.values },
+    xTrain,
+    xTest,
+    dim,
+    numFactors,
+    continuous: Array.from({ length: numFactors }, (_, f) => continuous[f] ?? false),
+  };
+  const classes = factorsTrain.map((labels, f) => (job.continuous[f] ? 1 : new Set(labels).size));
+  const work = train.n * classes.reduce((a, b) => a + b, 0);
+  const chosen = threads ?? (work >= PARALLEL_WORK ? factorThreads() : 1);
+  const scores = perFactor(explicitnessTask, job, numFactors, 2, (f) => classes[f], chosen);
+  // summed in factor order, whichever thread computed which
   let explicitnessTrain = 0;
   let explicitnessTest = 0;
   for (let f = 0; f < numFactors; f++) {
-    if (continuous[f]) {
-      const ridge = fitRidge(xTrain, factorTarget(train, numFactors, f), dim);
-      explicitnessTrain += rSquared(factorTarget(train, numFactors, f), predictRidge(ridge, xTrain, train.n));
-      explicitnessTest += rSquared(factorTarget(test, numFactors, f), predictRidge(ridge, xTest, test.n));
-      continue;
-    }
-    const model = fitLogistic(xTrain, factorsTrain[f], dim);
-    explicitnessTrain += macroAuc(
-      predictProbabilities(model, xTrain, train.n),
-      model.classes,
-      factorsTrain[f],
-    );
-    explicitnessTest += macroAuc(predictProbabilities(model, xTest, test.n), model.classes, factorsTest[f]);
+    explicitnessTrain += scores[f][0];
+    explicitnessTest += scores[f][1];
   }
   return {
     modularity: modularityOf(mutualInformationMatrix(discrete, factorsTrain)),

@@ -2,4 +2,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('./dci-worker.ts');
+await import('./factor-worker.ts');
