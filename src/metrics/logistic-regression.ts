@@ -24,7 +24,7 @@ export interface LogisticOptions {
 }
 // scikit-learn's lbfgs settings: at most 100 iterations, stop when max |gradient| <= tol (1e-4) or when
 // (f_k − f_k+1) / max(|f_k|, |f_k+1|, 1) <= ftol. With the penalty, the summed loss and scipy's L-BFGS-B
-// default ftol = factr · eps = 1e7 · 2^−52, as scikit-learn 1.2.1 (the reference here) and disentanglement_lib.s
+// default ftol = factr · eps = 1e7 · 2^−52, as scikit-learn 1.2.1 (the reference here) and disentanglement_lib's
 // versions); without it, the mean loss and ftol = 64 eps, as later scikit-learn does (it converges further)
 const DEFAULTS: LogisticOptions = {
   c: 1,
