@@ -5,15 +5,7 @@ import { describe, test } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
 import { writeNpy } from '../src/io/npy.ts';
 import { groundTruthSource } from '../src/metrics/code-source.ts';
-import {
-  type DciJob,
-  dci,
-  dciFactor,
-  dciFromImportance,
-  dciFromSamples,
-  dciTask,
-} from '../src/metrics/dci.ts';
-import { perFactor } from '../src/metrics/factor-threads.ts';
+import { dci, dciFromImportance, dciFromSamples } from '../src/metrics/dci.ts';
 import {
   decisionFunction,
   featureImportances,
@@ -123,76 +115,6 @@ describe('gradient-boosted trees on hand-checkable data', () => {
       close(featureImportances(b)[to], featureImportances(a)[from], 1e-12, `importance of feature ${from}`);
     });
     assert.deepEqual(predictGradientBoosting(b, permuted, n), predictGradientBoosting(a, x, n));
-  });
-});
-
-const dciOfFactor = (job: DciJob, f: number) =>
-  Array.from(
-    dciFactor(
-      job.train,
-      job.test,
-      job.dim,
-      job.numFactors,
-      f,
-      job.options,
-      job.continuous[f],
-      job.normalised,
-    ),
-  );
-
-describe('DCI on two threads', () => {
-  test('the factors split between this thread and a worker give the results of one thread', () => {
-    const rng = new Rng(23);
-    // a discrete factor of 4 classes, a binary one, a continuous one, so every kind of factor crosses threads
-    const [nTrain, nTest, dim] = [300, 100, 3];
-    const total = nTrain + nTest;
-    const factors = Int32Array.from({ length: total * 3 }, (_, i) => rng.int(i % 3 === 0 ? 4 : 2));
-    const values = Float64Array.from(factors, (v, i) => (i % 3 === 2 ? rng.normal() : v));
-    const codes = Float64Array.from({ length: total * dim }, (_, i) => {
-      const row = Math.floor(i / dim);
-      return values[row * 3 + (i % dim)] + 0.5 * rng.normal();
-    });
-    const batch = (from: number, n: number) => ({
-      n,
-      codes: codes.subarray(from * dim, (from + n) * dim),
-      factors: factors.subarray(from * 3, (from + n) * 3),
-      values: values.subarray(from * 3, (from + n) * 3),
-    });
-    const run = (threads: number) =>
-      dciFromSamples(
-        batch(0, nTrain),
-        batch(nTrain, nTest),
-        dim,
-        3,
-        { stages: 5 },
-        [false, false, true],
-        true,
-        threads,
-      );
-    const one = run(1);
-    assert.deepEqual(run(2), one);
-    assert.ok(one.importance[0][0] > 0.5, `R[0][0] = ${one.importance[0][0]}`);
-    // the worker alone: every factor computed there, in its copy of the data
-    const job: DciJob = {
-      train: batch(0, nTrain),
-      test: batch(nTrain, nTest),
-      dim,
-      numFactors: 3,
-      options: { stages: 5 },
-      continuous: [false, false, true],
-      normalised: true,
-    };
-    const fail = () => {
-      throw new Error('this thread computes nothing');
-    };
-    const scores = perFactor({ ...dciTask, run: fail }, job, 3, dim + 2, () => 1, 2, false);
-    scores.forEach((score, f) => {
-      assert.deepEqual(
-        Array.from(score),
-        [...one.importance.map((row) => row[f]), ...dciOfFactor(job, f).slice(dim)],
-        `factor ${f}`,
-      );
-    });
   });
 });
 

@@ -5,7 +5,11 @@ import { describe, it } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
 import { encodeNpy, writeNpy } from '../src/io/npy.ts';
 import { writeNpz } from '../src/io/npz.ts';
-import { METRICS } from '../src/metrics/suite.ts';
+import { groundTruthSource } from '../src/metrics/code-source.ts';
+import { modelEncoder } from '../src/metrics/evaluate-run.ts';
+import { type MigResult, mig } from '../src/metrics/mig.ts';
+import { METRICS, metricRng } from '../src/metrics/suite.ts';
+import { loadRun } from '../src/run/load-run.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 /** Every metric at sizes that take a moment (the defaults take minutes on a conv64 model). */
@@ -114,6 +118,44 @@ describe('untangle evaluate', () => {
     const merged = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
     assert.deepEqual(Object.keys(merged.codes.mean), Object.keys(METRICS));
     assert.deepEqual(merged.codes.mean.mig.result, report.codes.mean.mig.result);
+  });
+
+  it("mig.estimator=1: Chen et al.'s sampling MIG through the CLI equals mig() on the run's own encoder", async () => {
+    const run = join(tempDir('evaluate-sampling-mig'), 'run');
+    const trained = untangle([
+      'train',
+      '--model',
+      'beta-vae',
+      '--steps',
+      '2',
+      '--set',
+      'batchSize=8',
+      '--out',
+      run,
+    ]);
+    assert.equal(trained.status, 0, trained.stderr);
+    const options = { numTrain: 200, estimator: 1, entropySamples: 50 };
+    const set = Object.entries(options).flatMap(([key, value]) => ['--set', `mig.${key}=${value}`]);
+    const result = untangle(['evaluate', run, '--seed', '6', '--metrics', 'mig', '--codes', 'mean', ...set]);
+    assert.equal(result.status, 0, result.stderr);
+    const report = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+    const cli = report.codes.mean.mig.result as MigResult;
+    assert.match(report.migVariant, /sampling/);
+    // the same run loaded here: its encoder on the same ground-truth points, the metric's own random stream
+    const { model, data } = await loadRun(run);
+    const source = groundTruthSource(data, modelEncoder(model, data.observationShape), 'mean', {
+      batchSize: 256,
+    });
+    const direct = mig(source, metricRng(6, 'mig'), options);
+    assert.equal(direct.variant, cli.variant);
+    assert.match(direct.variant, /Chen/);
+    direct.mutualInformation.flat().forEach((v, i) => {
+      assert.ok(
+        Math.abs(v - cli.mutualInformation.flat()[i]) < 1e-9,
+        `MI ${i}: ${v} vs ${cli.mutualInformation.flat()[i]}`,
+      );
+    });
+    assert.ok(Math.abs(direct.mig - cli.mig) < 1e-9, `MIG ${direct.mig} vs ${cli.mig}`);
   });
 
   it('rejects bad input with one line and exit code 2', () => {
