@@ -1,6 +1,3 @@
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-
 /**
  * Per-factor work of a metric on this thread and one worker thread at once, behind a synchronous call:
  * both threads take the next factor from a shared counter (the costliest first) and write its result into
@@ -29,12 +26,28 @@ export interface FactorWork {
   results: SharedArrayBuffer;
 }
 
+/**
+ * Node's modules, found at run time: the metrics are in the browser API too, which imports no Node
+ * module (a bundler sees no import here, nor a worker URL to bundle). Without them (a browser; Node before
+ * 20.16) everything runs on the calling thread.
+ */
+interface NodeThreads {
+  Worker: new (url: URL, options: { workerData: unknown }) => { unref(): void; terminate(): Promise<number> };
+}
+function nodeModule<T>(name: string): T | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
+  return process?.getBuiltinModule?.(name) as T | undefined;
+}
+const WORKER_BOOT = './factor-worker-boot.js';
+
 const NEXT = 0;
 const [PENDING, DONE, FAILED, TAKEN] = [0, 1, 2, 3];
 
 /** Threads for per-factor work: 2 where the machine has them. */
 export function factorThreads(): number {
-  return Math.min(2, availableParallelism());
+  const os = nodeModule<{ availableParallelism(): number }>('node:os');
+  const threads = nodeModule<NodeThreads>('node:worker_threads');
+  return os && threads ? Math.min(2, os.availableParallelism()) : 1;
 }
 
 /**
@@ -51,12 +64,15 @@ export function perFactor<J>(
   /** false: leave every factor to the worker (this thread only waits), which tests use */
   thisThreadWorks = true,
 ): Float64Array[] {
-  if (threads <= 1 || factors <= 1) return Array.from({ length: factors }, (_, f) => task.run(job, f));
+  const workerThreads = nodeModule<NodeThreads>('node:worker_threads');
+  if (threads <= 1 || factors <= 1 || !workerThreads) {
+    return Array.from({ length: factors }, (_, f) => task.run(job, f));
+  }
   const order = Array.from({ length: factors }, (_, f) => f).sort((a, b) => cost(b) - cost(a) || a - b);
   const control = new SharedArrayBuffer(4 * (1 + factors));
   const results = new SharedArrayBuffer(8 * factors * resultSize);
   const work: FactorWork = { module: task.module, name: task.name, job, order, resultSize, control, results };
-  const worker = new Worker(new URL('./factor-worker-boot.js', import.meta.url), { workerData: work });
+  const worker = new workerThreads.Worker(new URL(WORKER_BOOT, import.meta.url), { workerData: work });
   worker.unref();
   const state = new Int32Array(control);
   const out = new Float64Array(results);
