@@ -6,6 +6,7 @@ import { InputError } from '../src/io/input-error.ts';
 import { runTraining } from '../src/jobs/run-training.ts';
 import { resolveTrainConfig } from '../src/run/config.ts';
 import { readLog } from '../src/run/log.ts';
+import { spearmanPermutationP } from '../src/sweep/rank-test.ts';
 import { runJob } from '../src/sweep/run-job.ts';
 import { runStudy, studyJobs } from '../src/sweep/study.ts';
 import { STUDY_BUDGETS, studyBudget } from '../src/sweep/study-budgets.ts';
@@ -35,14 +36,43 @@ describe('study trend checks', () => {
     assert.ok(Math.abs(row.metrics.mig.std - Math.sqrt(0.005)) < 1e-12, `${row.metrics.mig.std}`);
   });
 
-  it('rises: Spearman ρ over jobs; holds at ≥ 0.5, fails at ≤ 0', () => {
+  it('rises: Spearman ρ over jobs; holds at permutation p < 0.05, fails at ρ ≤ 0, weak between', () => {
     const rises = { kind: 'rises', model: 'beta-vae', hyperparameter: 'beta', claim: 'c' } as const;
-    // ranks of β: 1.5,1.5,3.5,3.5; of MIG: 1,2,4,3 → ρ = 0.894
+    // ranks of β: 1.5,1.5,3.5,3.5; of MIG: 1,2,4,3 → ρ = 0.894, the largest the ties allow: 2!·2! of the
+    // 4! orderings reach it, p = 4/24
     const mig = checkTrend({ ...rises, metric: 'mig' }, points, rows);
-    assert.equal(mig.verdict, 'holds');
-    assert.match(mig.detail, /ρ\(β, MIG\) = 0\.89 over 4 jobs/);
+    assert.equal(mig.verdict, 'weak');
+    assert.match(mig.detail, /ρ\(β, MIG\) = 0\.89 over 4 jobs \(one-sided permutation p = 0\.167\)/);
     assert.equal(checkTrend({ ...rises, kind: 'falls', metric: 'mig' }, points, rows).verdict, 'fails');
     assert.equal(checkTrend({ ...rises, metric: 'kl' }, points, rows).verdict, 'unknown');
+    // a third setting in the same order: 2!·2!·2! of 6! orderings reach ρ, p = 8/720
+    const grown = [
+      ...points,
+      obs('beta-vae', { beta: 8 }, 0, { mig: 0.25 }),
+      obs('beta-vae', { beta: 8 }, 1, { mig: 0.22 }),
+    ];
+    const three = checkTrend({ ...rises, metric: 'mig' }, grown, studyRows(grown, ['mig']));
+    assert.equal(three.verdict, 'holds');
+    assert.match(three.detail, /over 6 jobs \(one-sided permutation p = 0\.011\)/);
+  });
+
+  it('the permutation p of Spearman ρ: exact to 8 jobs, a seeded Monte Carlo above', () => {
+    assert.equal(spearmanPermutationP([1, 2, 3, 4], [0.1, 0.2, 0.3, 0.4]), 1 / 24);
+    assert.equal(spearmanPermutationP([1, 2, 3, 4], [0.4, 0.3, 0.2, 0.1]), 1);
+    // ranks 1,2,3 of y against x: ρ = 0.5 when one adjacent pair swaps; orderings with ρ ≥ 0.5: the
+    // identity and the two adjacent swaps
+    assert.equal(spearmanPermutationP([1, 2, 3], [1, 3, 2]), 3 / 6);
+    const x = Array.from({ length: 10 }, (_, i) => i);
+    // 10 jobs in order: no drawn ordering reaches ρ = 1 but the +1 correction → 1 / 20,001
+    assert.equal(spearmanPermutationP(x, x), 1 / 20_001);
+    assert.equal(
+      spearmanPermutationP(
+        x,
+        x.map((v) => -v),
+      ),
+      1,
+    );
+    assert.ok(Number.isNaN(spearmanPermutationP([1, 2, 3], [5, 5, 5])));
   });
 
   it('beats: best setting against best setting, beyond the seed spread; lower is better for losses', () => {
@@ -57,6 +87,11 @@ describe('study trend checks', () => {
       obs('beta-vae', { beta: 8 }, 1, { mig: 0.1 }),
     ];
     assert.equal(checkTrend({ ...beats, metric: 'mig' }, close, studyRows(close, ['mig'])).verdict, 'weak');
+    // one seed a side: a gap with no spread to judge it against is not evidence
+    const single = points.filter((o) => o.seed === 0);
+    const one = checkTrend({ ...beats, metric: 'mig' }, single, studyRows(single, ['mig']));
+    assert.equal(one.verdict, 'weak');
+    assert.match(one.detail, /one seed: not judged/);
   });
 
   it('every study builds its sweep at every budget (ids distinct, the curve attached)', () => {

@@ -4,9 +4,11 @@ import type { StudyBudget } from './study-budgets.ts';
 /**
  * A trend the seeds claim, checked on a study's table:
  * - `rises`/`falls`: Spearman's ρ between a model's hyperparameter and a metric over all its jobs;
- *   holds at ρ ≥ 0.5 (≤ −0.5 for falls), fails at the opposite sign, is weak between;
+ *   holds when a one-sided permutation test of ρ gives p < 0.05 (rank-test.ts), fails at ρ ≤ 0 (≥ 0 for
+ *   falls), is weak between;
  * - `beats`: the best setting of one model against the best of another on a metric (seed means); holds
- *   when the gap exceeds the larger of the two settings' seed spreads (standard deviation).
+ *   when both have at least two seeds and the gap exceeds the larger of their seed spreads (standard
+ *   deviation).
  */
 export type TrendCheck =
   | {

@@ -4,6 +4,7 @@ import type * as vegaLite from 'vega-lite';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { svgToPng, vegaLiteToSvg } from '../viz/vega-render.ts';
 import { spearman } from './aggregate.ts';
+import { spearmanPermutationP } from './rank-test.ts';
 import type { StudyBudget } from './study-budgets.ts';
 import type { CurvePoint } from './study-curve.ts';
 import type { StudyDefinition, TrendCheck } from './study-definitions.ts';
@@ -129,8 +130,10 @@ export function checkTrend(
     const gap = lower ? mw.mean - mb.mean : mb.mean - mw.mean;
     const spread = Math.max(mb.std, mw.std);
     const detail = `best ${b.label}: ${fmt(mb)} vs best ${w.label}: ${fmt(mw)} (${name}; gap ${gap.toFixed(3)}, seed spread ${spread.toFixed(3)})`;
-    const verdict = gap <= 0 ? 'fails' : gap > spread ? 'holds' : 'weak';
-    return { claim: check.claim, verdict, detail };
+    // one seed on either side gives no spread to judge the gap against
+    const replicated = mb.values.length > 1 && mw.values.length > 1;
+    const verdict = gap <= 0 ? 'fails' : gap > spread && replicated ? 'holds' : 'weak';
+    return { claim: check.claim, verdict, detail: replicated ? detail : `${detail}; one seed: not judged` };
   }
   const points = observations.filter(
     (o) =>
@@ -144,6 +147,8 @@ export function checkTrend(
     points.map((o) => o.values[check.metric]),
   );
   const signed = check.kind === 'rises' ? rho : -rho;
+  const ys = points.map((o) => o.values[check.metric]);
+  const p = spearmanPermutationP(xs, check.kind === 'rises' ? ys : ys.map((v) => -v));
   const means = rows
     .filter((r) => r.model === check.model && r.metrics[check.metric])
     .map(
@@ -151,9 +156,9 @@ export function checkTrend(
         `${SYMBOLS[check.hyperparameter] ?? check.hyperparameter}=${r.setting[check.hyperparameter]}: ${r.metrics[check.metric].mean.toFixed(3)}`,
     )
     .join(', ');
-  const detail = `Spearman ρ(${SYMBOLS[check.hyperparameter] ?? check.hyperparameter}, ${name}) = ${Number.isFinite(rho) ? rho.toFixed(2) : 'n/a'} over ${points.length} jobs; means ${means}`;
+  const detail = `Spearman ρ(${SYMBOLS[check.hyperparameter] ?? check.hyperparameter}, ${name}) = ${Number.isFinite(rho) ? rho.toFixed(2) : 'n/a'} over ${points.length} jobs (one-sided permutation p = ${Number.isFinite(p) ? p.toFixed(3) : 'n/a'}); means ${means}`;
   if (!Number.isFinite(rho)) return { claim: check.claim, verdict: 'unknown', detail };
-  return { claim: check.claim, verdict: signed >= 0.5 ? 'holds' : signed <= 0 ? 'fails' : 'weak', detail };
+  return { claim: check.claim, verdict: signed <= 0 ? 'fails' : p < 0.05 ? 'holds' : 'weak', detail };
 }
 
 const fmt = (s: Spread) =>
@@ -174,7 +179,7 @@ export function tableMarkdown(table: Pick<StudyTable, 'columns' | 'rows'>): stri
 const VERDICT_WORDS = {
   holds: 'holds',
   fails: 'does not hold',
-  weak: 'is not clear (weak or within the seed spread)',
+  weak: 'is not clear (weak, within the seed spread, or too few jobs to tell)',
   unknown: 'cannot be judged',
 };
 
