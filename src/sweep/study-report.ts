@@ -133,7 +133,11 @@ export function checkTrend(
     // one seed on either side gives no spread to judge the gap against
     const replicated = mb.values.length > 1 && mw.values.length > 1;
     const verdict = gap <= 0 ? 'fails' : gap > spread && replicated ? 'holds' : 'weak';
-    return { claim: check.claim, verdict, detail: gap > 0 && !replicated ? `${detail}; one seed: not judged` : detail };
+    return {
+      claim: check.claim,
+      verdict,
+      detail: gap > 0 && !replicated ? `${detail}; one seed: not judged` : detail,
+    };
   }
   const points = observations.filter(
     (o) =>
