@@ -17,6 +17,11 @@ export interface CodeBatch {
   posterior?: { mean: ArrayLike<number>; logVar: ArrayLike<number> };
 }
 
+/** The batch a worker thread receives: its points without the posterior, which no per-factor fit reads. */
+export function withoutPosterior({ n, codes, factors, values }: CodeBatch): CodeBatch {
+  return { n, codes, factors, values };
+}
+
 /**
  * Where every metric gets its points from: codes paired with the factors that produced them. Two kinds
  * exist: a model encoding fresh ground-truth observations, and a fixed pool of codes and factors read

@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget, withoutPosterior } from './code-source.ts';
 import { type FactorTask, factorThreads, perFactor } from './factor-threads.ts';
 import {
   featureImportances,
@@ -161,8 +161,8 @@ export function dciFromSamples(
   threads?: number,
 ): DciResult {
   const job: DciJob = {
-    train: { n: train.n, codes: train.codes, factors: train.factors, values: train.values },
-    test: { n: test.n, codes: test.codes, factors: test.factors, values: test.values },
+    train: withoutPosterior(train),
+    test: withoutPosterior(test),
     dim,
     numFactors,
     options,

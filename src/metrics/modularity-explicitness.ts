@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import { type CodeBatch, type CodeSource, factorTarget } from './code-source.ts';
+import { type CodeBatch, type CodeSource, factorTarget, withoutPosterior } from './code-source.ts';
 import { rSquared } from './dci.ts';
 import { type FactorTask, factorThreads, perFactor } from './factor-threads.ts';
 import { histogramDiscretize, mutualInformationMatrix } from './information.ts';
@@ -120,8 +120,8 @@ export function modularityFromSamples(
   const factorsTrain = intColumns(train.factors, train.n, numFactors);
   const [xTrain, xTest] = standardize(train, [test], dim);
   const job: ExplicitnessJob = {
-    train: { n: train.n, codes: train.codes, factors: train.factors, values: train.values },
-    test: { n: test.n, codes: test.codes, factors: test.factors, values: test.values },
+    train: withoutPosterior(train),
+    test: withoutPosterior(test),
     xTrain,
     xTest,
     dim,
