@@ -102,6 +102,12 @@ describe('study trend checks', () => {
         assert.ok(
           jobs.every((j) => j.config.steps === budget.train.steps && j.curve?.steps === budget.curveSteps),
         );
+        for (const j of jobs)
+          assert.equal(
+            j.config.learningRate,
+            budget.modelTrain[j.config.model]?.learningRate ?? budget.train.learningRate,
+            `${study.name} ${budget.name} ${j.config.model}: the budget's learning rate for this model`,
+          );
       }
     }
     const discrete = studyJobs(STUDIES.discrete, STUDY_BUDGETS.quick, 1).jobs;
@@ -178,14 +184,15 @@ describe('study runs', () => {
 
   it('runs a two-job study (one job through the sweep pool), writes table, plots, report; a rerun resumes', async () => {
     const study: StudyDefinition = { ...STUDIES.beta, grid: () => ({ 'beta-vae': { beta: [1, 4] } }) };
+    const budget = { ...STUDY_BUDGETS.tiny, modelTrain: { 'beta-vae': { learningRate: 5e-4 } } };
     const dir = tempDir('study');
     const options = { seeds: 1, jobs: 1, command: 'untangle study beta --budget tiny' };
-    const jobs = studyJobs(study, STUDY_BUDGETS.tiny, 1).jobs;
+    const jobs = studyJobs(study, budget, 1).jobs;
     const results = jobs.map((j) => join(dir, 'results', `${j.id}.json`));
     // the first job runs here (as a worker would); the study finds it done and spawns only the second
     await runJob(dir, jobs[0]);
     const first = statSync(results[0]).mtimeMs;
-    const { report, failed } = await runStudy(dir, study, STUDY_BUDGETS.tiny, options);
+    const { report, failed } = await runStudy(dir, study, budget, options);
     assert.deepEqual(failed, []);
     assert.equal(statSync(results[0]).mtimeMs, first, 'a finished job is not run again');
     assert.ok(existsSync(join(dir, 'logs', `${jobs[1].id}.log`)), 'the other job ran as a pool process');
@@ -202,11 +209,14 @@ describe('study runs', () => {
     );
     assert.equal(table.checks.length, 3);
     assert.match(report, /The seeds' claim.*Higgins et al\. 2017/);
+    assert.match(report, /4 steps of batch 8, Adam 0\.001 \(β-VAE: Adam 0\.0005\);/);
+    const config = JSON.parse(readFileSync(join(dir, 'runs', jobs[1].id, 'config.json'), 'utf8'));
+    assert.equal(config.learningRate, 5e-4, "the model's own learning rate reached its run");
     assert.match(report, /MIG rises with β: \*\*/);
     for (const plot of ['mig-vs-beta.png', 'mig-vs-step.png', 'reconstruction-vs-step.png'])
       assert.ok(statSync(join(dir, 'plots', plot)).size > 1000, plot);
     const before = results.map((r) => statSync(r).mtimeMs);
-    await runStudy(dir, study, STUDY_BUDGETS.tiny, options);
+    await runStudy(dir, study, budget, options);
     assert.deepEqual(
       results.map((r) => statSync(r).mtimeMs),
       before,

@@ -46,6 +46,34 @@ describe('sweep grid', () => {
     assert.equal(subset[0].config.steps, 300_000);
   });
 
+  it('modelTrain overrides train for its model only, and must name a model of the sweep', () => {
+    const raw = {
+      models: { 'beta-vae': { beta: [1] }, 'factor-vae': { gamma: [10] } },
+      train: { steps: 3, learningRate: 1e-3 },
+      modelTrain: { 'factor-vae': { learningRate: 1e-4 } },
+    };
+    const jobs = expandSweep(parseSweepSpec(raw, 's.json'));
+    assert.deepEqual(
+      jobs.map((j) => [j.config.model, j.config.learningRate, j.config.steps]),
+      [
+        ['beta-vae', 1e-3, 3],
+        ['factor-vae', 1e-4, 3],
+      ],
+    );
+    assert.throws(
+      () => parseSweepSpec({ ...raw, modelTrain: { 'joint-vae': { steps: 2 } } }, 's.json'),
+      /s\.json: modelTrain\.joint-vae: not a model of this sweep, expected one of beta-vae, factor-vae/,
+    );
+    assert.throws(
+      () =>
+        expandSweep(
+          parseSweepSpec({ ...raw, modelTrain: { 'beta-vae': { learningRate: -1 } } }, 's.json'),
+          's.json',
+        ),
+      /s\.json: beta-vae \{"beta":1\}: learningRate/,
+    );
+  });
+
   it('rejects bad specs with the field named', () => {
     assert.throws(
       () => parseSweepSpec({ models: { nope: {} } }, 's.json'),

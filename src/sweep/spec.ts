@@ -13,6 +13,7 @@ import type { CurveSpec } from './study-curve.ts';
  * and scored with the same metrics. Example:
  *   { "models": { "beta-vae": { "beta": [1, 4] }, "factor-vae": { "gamma": [10, 30] } },
  *     "datasets": ["dsprites"], "seeds": [0, 1], "train": { "steps": 200, "batchSize": 32 },
+ *     "modelTrain": { "factor-vae": { "learningRate": 1e-4 } },
  *     "metrics": { "names": ["mig", "sap"], "settings": ["mig.numTrain=2000"], "codes": ["mean"] } }
  */
 export const sweepSpecSchema = z
@@ -22,6 +23,8 @@ export const sweepSpecSchema = z
     seeds: z.array(z.number().int().min(0)).min(1).default([0]),
     /** shared train config keys (steps, batchSize, ...); a preset, if named, is applied first */
     train: z.record(z.string(), z.unknown()).default({}),
+    /** per model, train keys that override `train` for that model's jobs (e.g. its own learning rate) */
+    modelTrain: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
     preset: z.enum(['dlib', 'paper']).optional(),
     metrics: z
       .object({
@@ -64,6 +67,13 @@ export function parseSweepSpec(raw: unknown, source: string): SweepSpec {
     if (!(model in MODELS)) {
       throw new InputError(
         `${source}: models.${model}: unknown model, expected one of ${Object.keys(MODELS).join(', ')}`,
+      );
+    }
+  }
+  for (const model of Object.keys(parsed.data.modelTrain)) {
+    if (!(model in parsed.data.models)) {
+      throw new InputError(
+        `${source}: modelTrain.${model}: not a model of this sweep, expected one of ${Object.keys(parsed.data.models).join(', ')}`,
       );
     }
   }
@@ -114,6 +124,7 @@ export function expandSweep(
           const raw = {
             ...base,
             ...spec.train,
+            ...spec.modelTrain[model],
             model,
             dataset,
             seed,

@@ -45,6 +45,8 @@ export interface StudyTable {
   budget: string;
   command: string;
   train: StudyBudget['train'];
+  /** the study's models whose training differs from `train` (absent in tables written before it existed) */
+  modelTrain?: StudyBudget['modelTrain'];
   note: string;
   columns: string[];
   rows: StudyRow[];
@@ -187,13 +189,24 @@ const VERDICT_WORDS = {
   unknown: 'cannot be judged',
 };
 
+/** ` (CascadeVAE: Adam 0.001)` for the models whose training differs from the budget's. */
+function modelTrainWords(modelTrain: StudyTable['modelTrain']): string {
+  const parts = Object.entries(modelTrain ?? {}).map(
+    ([model, keys]) =>
+      `${MODEL_NAMES[model] ?? model}: ${Object.entries(keys)
+        .map(([k, v]) => (k === 'learningRate' ? `Adam ${v}` : `${k} ${v}`))
+        .join(', ')}`,
+  );
+  return parts.length > 0 ? ` (${parts.join('; ')})` : '';
+}
+
 export function reportMarkdown(table: StudyTable, plots: readonly string[]): string {
   return [
     `# Study \`${table.study}\`: ${table.title}`,
     '',
     `Command: \`${table.command}\``,
     '',
-    `Budget \`${table.budget}\`: ${table.train.steps.toLocaleString('en')} steps of batch ${table.train.batchSize}, Adam ${table.train.learningRate}; ${table.note}.`,
+    `Budget \`${table.budget}\`: ${table.train.steps.toLocaleString('en')} steps of batch ${table.train.batchSize}, Adam ${table.train.learningRate}${modelTrainWords(table.modelTrain)}; ${table.note}.`,
     '',
     `**The seeds' claim.** ${table.claim}`,
     '',
@@ -226,6 +239,9 @@ export async function writeStudyReport(
     budget: budget.name,
     command,
     train: budget.train,
+    modelTrain: Object.fromEntries(
+      Object.entries(budget.modelTrain).filter(([m]) => m in study.grid(budget)),
+    ),
     note: budget.note,
     columns: [...columns],
     rows,

@@ -31,11 +31,13 @@ export function studyJobs(
   budget: StudyBudget,
   seeds: number,
 ): { spec: SweepSpec; jobs: SweepJob[] } {
+  const models = study.grid(budget);
   const spec = sweepSpecSchema.parse({
-    models: study.grid(budget),
+    models,
     datasets: [study.dataset],
     seeds: Array.from({ length: seeds }, (_, i) => i),
     train: { ...budget.train },
+    modelTrain: Object.fromEntries(Object.entries(budget.modelTrain).filter(([m]) => m in models)),
     metrics: { names: study.metrics, settings: budget.metricSettings, codes: ['mean'] },
   });
   const curve = {
