@@ -7,7 +7,8 @@
  * Options: --steps N (the demo's 1,500) --seeds S (3) --batch B (64) --lr (the demo's 2e-3) --beta (4)
  * --tc-beta (the demo's 10) --models beta-vae,beta-tcvae --threads T (1, Untangle) --peer-threads T (1,
  * PyTorch) --npz FILE (runs/dsprites.npz, written if missing)
- * --out DIR (runs/fidelity-peer) --json FILE (also write the comparison there).
+ * --out DIR (runs/fidelity-peer) --json FILE (also write the comparison there) --reuse FILE (an earlier
+ * --json of the same settings: its runs are kept and only the missing seeds are trained).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     npz: { type: 'string', default: join(root, 'runs', 'dsprites.npz') },
     out: { type: 'string', default: join(root, 'runs', 'fidelity-peer') },
     json: { type: 'string' },
+    reuse: { type: 'string' },
   },
 });
 const python = '/usr/bin/python3';
@@ -152,14 +154,37 @@ function peer(model: string, seed: number): Measured {
   };
 }
 
+const TRAINING_KEYS = ['steps', 'batch', 'lr', 'beta', 'tc-beta', 'threads', 'peer-threads'] as const;
+
+/** The runs of an earlier --json with the same training settings (so a comparison can grow by seeds). */
+function reused(file: string | undefined): Measured[] {
+  if (!file) return [];
+  if (!existsSync(file)) fail(`--reuse ${file}: no such file`);
+  let earlier: { settings: Record<string, string>; measured: Measured[] };
+  try {
+    earlier = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    fail(`--reuse ${file}: not JSON written by --json`);
+  }
+  if (!earlier.settings || !Array.isArray(earlier.measured))
+    fail(`--reuse ${file}: expected the { settings, measured } that --json writes`);
+  for (const key of TRAINING_KEYS)
+    if (Number(earlier.settings[key]) !== Number(values[key]))
+      fail(`--reuse ${file}: its --${key} is ${earlier.settings[key]}, this run's ${values[key]}`);
+  return earlier.measured;
+}
+
 mkdirSync(values.out, { recursive: true });
+const earlier = reused(values.reuse);
 const measured: Measured[] = [];
 for (const model of values.models.split(',')) {
   for (let seed = 0; seed < Number(values.seeds); seed++) {
     // alternate which goes first, so neither always meets the same moment of the machine's load
     const pair = seed % 2 === 0 ? [ours, peer] : [peer, ours];
     for (const impl of pair) {
-      const m = impl(model, seed);
+      const name = impl === ours ? 'untangle' : 'pytorch';
+      const m =
+        earlier.find((e) => e.impl === name && e.model === model && e.seed === seed) ?? impl(model, seed);
       measured.push(m);
       process.stdout.write(`${JSON.stringify(m)}\n`);
     }
