@@ -12,7 +12,14 @@ import { runStudy, studyJobs } from '../src/sweep/study.ts';
 import { STUDY_BUDGETS, studyBudget } from '../src/sweep/study-budgets.ts';
 import { readCurve, trainAlongCurve } from '../src/sweep/study-curve.ts';
 import { STUDIES, type StudyDefinition } from '../src/sweep/study-definitions.ts';
-import { checkTrend, type StudyObservation, studyPlots, studyRows } from '../src/sweep/study-report.ts';
+import {
+  checkTrend,
+  reportMarkdown,
+  type StudyObservation,
+  studyPlots,
+  studyRows,
+  untrainedSeeds,
+} from '../src/sweep/study-report.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 const obs = (model: string, setting: Record<string, unknown>, seed: number, values: Record<string, number>) =>
@@ -92,6 +99,40 @@ describe('study trend checks', () => {
     const one = checkTrend({ ...beats, metric: 'mig' }, single, studyRows(single, ['mig']));
     assert.equal(one.verdict, 'weak');
     assert.match(one.detail, /one seed: not judged/);
+  });
+
+  it('beats against jobs that learned nothing (0 active dims) is not judged, and the report names them', () => {
+    const beats = {
+      kind: 'beats',
+      better: 'cascade-vae',
+      worse: 'joint-vae',
+      metric: 'mig',
+      claim: 'c',
+    } as const;
+    const jobs = [
+      ...[0.6, 0.7, 0.5].map((mig, seed) => obs('cascade-vae', {}, seed, { mig, 'active-units': 8 })),
+      obs('joint-vae', {}, 0, { mig: 0.6, 'active-units': 10 }),
+      obs('joint-vae', {}, 1, { mig: 0, 'active-units': 0 }),
+      obs('joint-vae', {}, 2, { mig: 0, 'active-units': 0 }),
+    ];
+    const rows = studyRows(jobs, ['mig', 'active-units']);
+    // gap 0.6 − 0.2 = 0.4 beyond the spread 0.346: it would hold, but two JointVAE seeds are untrained
+    const verdict = checkTrend(beats, jobs, rows);
+    assert.equal(verdict.verdict, 'weak');
+    assert.match(verdict.detail, /JointVAE: 2 of 3 seeds learned nothing/);
+    assert.deepEqual([...untrainedSeeds(jobs)], [['JointVAE', [1, 2]]]);
+    const report = reportMarkdown(
+      {
+        ...{ study: 's', title: 't', claim: 'c', budget: 'tiny', command: 'x', note: 'n' },
+        train: STUDY_BUDGETS.tiny.train,
+        columns: ['mig', 'active-units'],
+        rows,
+        untrained: Object.fromEntries(untrainedSeeds(jobs)),
+        checks: [verdict],
+      },
+      [],
+    );
+    assert.match(report, /\*\*Jobs that learned nothing\*\* .*: JointVAE seeds 1, 2\./);
   });
 
   it('every study builds its sweep at every budget (ids distinct, the curve attached)', () => {

@@ -50,6 +50,8 @@ export interface StudyTable {
   note: string;
   columns: string[];
   rows: StudyRow[];
+  /** row label → seeds of the jobs with no active dim (absent in tables written before it existed) */
+  untrained?: Record<string, number[]>;
   checks: CheckVerdict[];
 }
 
@@ -113,6 +115,23 @@ export function studyRows(observations: readonly StudyObservation[], columns: re
   }));
 }
 
+/**
+ * The jobs that learned nothing: no active dim, so their code says nothing about the image (a collapse
+ * at the budget's learning rate, say). Reported beside the table; a comparison with them is not a finding.
+ */
+export function untrainedSeeds(observations: readonly StudyObservation[]): Map<string, number[]> {
+  const untrained = new Map<string, number[]>();
+  for (const o of observations) {
+    if (o.values['active-units'] !== 0) continue;
+    const label = settingLabel(o.model, o.setting);
+    untrained.set(
+      label,
+      [...(untrained.get(label) ?? []), o.seed].sort((a, b) => a - b),
+    );
+  }
+  return untrained;
+}
+
 /** The seeds' trend checked on our numbers, said plainly. */
 export function checkTrend(
   check: TrendCheck,
@@ -134,12 +153,17 @@ export function checkTrend(
     const detail = `best ${b.label}: ${fmt(mb)} vs best ${w.label}: ${fmt(mw)} (${name}; gap ${gap.toFixed(3)}, seed spread ${spread.toFixed(3)})`;
     // one seed on either side gives no spread to judge the gap against
     const replicated = mb.values.length > 1 && mw.values.length > 1;
-    const verdict = gap <= 0 ? 'fails' : gap > spread && replicated ? 'holds' : 'weak';
-    return {
-      claim: check.claim,
-      verdict,
-      detail: gap > 0 && !replicated ? `${detail}; one seed: not judged` : detail,
-    };
+    const untrained = untrainedSeeds(observations);
+    const collapsed = [b, w]
+      .filter((r) => untrained.has(r.label))
+      .map((r) => `${r.label}: ${untrained.get(r.label)?.length} of ${r.seeds} seeds learned nothing`);
+    const trained = collapsed.length === 0;
+    const verdict = gap <= 0 ? 'fails' : gap > spread && replicated && trained ? 'holds' : 'weak';
+    const notes = [
+      ...(gap > 0 && !replicated ? ['one seed: not judged'] : []),
+      ...(gap > 0 && !trained ? [`${collapsed.join(', ')} (0 active dims): not judged`] : []),
+    ];
+    return { claim: check.claim, verdict, detail: [detail, ...notes].join('; ') };
   }
   const points = observations.filter(
     (o) =>
@@ -200,6 +224,18 @@ function modelTrainWords(modelTrain: StudyTable['modelTrain']): string {
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
+function untrainedWords(untrained: StudyTable['untrained']): string[] {
+  const entries = Object.entries(untrained ?? {});
+  if (entries.length === 0) return [];
+  const list = entries.map(
+    ([label, seeds]) => `${label} seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')}`,
+  );
+  return [
+    `**Jobs that learned nothing** (0 active dims: the code does not vary with the image): ${list.join('; ')}. Their rows' means include them; a comparison with them is not a finding.`,
+    '',
+  ];
+}
+
 export function reportMarkdown(table: StudyTable, plots: readonly string[]): string {
   return [
     `# Study \`${table.study}\`: ${table.title}`,
@@ -214,6 +250,7 @@ export function reportMarkdown(table: StudyTable, plots: readonly string[]): str
     "batches' over the last tenth of training):",
     '',
     tableMarkdown(table),
+    ...untrainedWords(table.untrained),
     '**Does the trend hold here?**',
     '',
     ...table.checks.map((c) => `- ${c.claim}: **${VERDICT_WORDS[c.verdict]}** — ${c.detail}.`),
@@ -245,6 +282,7 @@ export async function writeStudyReport(
     note: budget.note,
     columns: [...columns],
     rows,
+    untrained: Object.fromEntries(untrainedSeeds(observations)),
     checks: study.checks.map((c) => checkTrend(c, observations, rows)),
   };
   const written: string[] = [];
