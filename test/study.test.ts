@@ -8,7 +8,7 @@ import { resolveTrainConfig } from '../src/run/config.ts';
 import { readLog } from '../src/run/log.ts';
 import { spearmanPermutationP } from '../src/sweep/rank-test.ts';
 import { runJob } from '../src/sweep/run-job.ts';
-import { runStudy, studyJobs } from '../src/sweep/study.ts';
+import { lastTenth, runStudy, studyJobs } from '../src/sweep/study.ts';
 import { STUDY_BUDGETS, studyBudget } from '../src/sweep/study-budgets.ts';
 import { readCurve, trainAlongCurve } from '../src/sweep/study-curve.ts';
 import { STUDIES, type StudyDefinition } from '../src/sweep/study-definitions.ts';
@@ -99,6 +99,20 @@ describe('study trend checks', () => {
     const one = checkTrend({ ...beats, metric: 'mig' }, single, studyRows(single, ['mig']));
     assert.equal(one.verdict, 'weak');
     assert.match(one.detail, /one seed: not judged/);
+  });
+
+  it("lastTenth: the last tenth of the logged steps; JointVAE's KL is its two parts summed", () => {
+    const dir = tempDir('last-tenth');
+    const entry = (step: number, terms: Record<string, number>) =>
+      JSON.stringify({ step, total: 0, ...terms });
+    // 20 entries: the last tenth is the last 2
+    const lines = Array.from({ length: 20 }, (_, i) =>
+      entry(i + 1, { reconstruction: i, klContinuous: 2 * i, klDiscrete: 1 }),
+    );
+    writeFileSync(join(dir, 'log.jsonl'), `${lines.join('\n')}\n`);
+    assert.deepEqual(lastTenth(dir), { reconstruction: (18 + 19) / 2, kl: (37 + 39) / 2 });
+    writeFileSync(join(dir, 'log.jsonl'), `${[entry(1, { reconstruction: 5, kl: 3 })].join('\n')}\n`);
+    assert.deepEqual(lastTenth(dir), { reconstruction: 5, kl: 3 });
   });
 
   it('beats against jobs that learned nothing (0 active dims) is not judged, and the report names them', () => {
