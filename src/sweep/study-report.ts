@@ -403,6 +403,8 @@ export function studyPlots(
         data: { values },
         width: 320,
         height: 200,
+        // the settings' labels are the legend: whole, not cut at vega's 160 px
+        config: { legend: { labelLimit: 0 } },
         layer: [
           { mark: { type: 'errorband', extent: 'stdev', opacity: 0.2 }, encoding: { x, y, color } },
           { mark: { type: 'line', point: true }, encoding: { x, y: { ...y, aggregate: 'mean' }, color } },
