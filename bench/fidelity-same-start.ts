@@ -8,7 +8,8 @@
  * same functions. Then both take --adam-steps Adam steps (Untangle's Adam, PyTorch's torch.optim.Adam, at
  * the demo's learning rate) on that one batch and noise, and the losses along the way are compared: equal
  * losses mean the optimisers agree too, so a gap in training comes from the random draws alone.
- * Options: --seed S (0) --batch B (64) --adam-steps K (20) --out DIR (runs/fidelity-same-start).
+ * Options: --seed S (0) --batch B (64) --adam-steps K (20) --out DIR (runs/fidelity-same-start)
+ * --peer-adam torch|tf (the peer's optimiser: torch.optim.Adam, or TensorFlow 1's form as Untangle's).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     batch: { type: 'string', default: '64' },
     'adam-steps': { type: 'string', default: '20' },
+    'peer-adam': { type: 'string', default: 'torch' },
     out: { type: 'string', default: join(root, 'runs', 'fidelity-same-start') },
   },
 });
@@ -130,6 +132,8 @@ for (const spec of MODELS) {
       String(adamSteps),
       '--lr',
       String(DEMO_RECIPE.learningRate),
+      '--adam',
+      values['peer-adam'],
     ],
     { encoding: 'utf8' },
   );

@@ -8,7 +8,7 @@ KL per dim and active units (Var_x E[z_d|x] > 0.01) on 10,000 points, and disent
 discretised MIG (20 equal-width bins per code, numpy.histogram edges; sklearn's mutual_info_score).
 Prints one JSON line. Run it with /usr/bin/python3 (Debian's python3-torch).
 Usage: fidelity_peer.py --npz FILE --model beta-vae|beta-tcvae [--beta 4] [--steps N] [--batch 64]
-       [--lr 1e-3] [--seed 0] [--threads 2] [--log-every 10]
+       [--lr 1e-3] [--seed 0] [--threads 2] [--log-every 10] [--adam torch|tf]
        fidelity_peer.py --same-start DIR --model M --beta B: one loss and its gradients at the weights,
        batch and noise Untangle wrote into DIR (bench/fidelity-same-start.ts); prints terms and the L2
        norm of each weight's gradient, by Untangle's weight names."""
@@ -31,6 +31,8 @@ ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--log-every", type=int, default=10)
 ap.add_argument("--points", type=int, default=10_000)
+# torch: torch.optim.Adam; tf: TensorFlow 1's form, Untangle's (src/train/adam.ts)
+ap.add_argument("--adam", choices=["torch", "tf"], default="torch")
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -102,7 +104,35 @@ def glorot(module):
 enc, dec = Encoder(), Decoder()
 glorot(enc)
 glorot(dec)
-opt = torch.optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
+
+
+class TfAdam:
+    """TensorFlow 1's Adam: lr_t = lr sqrt(1 - b2^t) / (1 - b1^t), theta -= lr_t m / (sqrt(v) + eps). Its eps
+    is added outside the bias correction, so early on it weighs 1 / sqrt(1 - b2^t) times PyTorch's (31x at
+    step 1, 1.3x at step 1,500): it damps the steps of parameters whose gradients are near eps."""
+
+    def __init__(self, params, lr, betas=(0.9, 0.999), eps=1e-8):
+        self.params, self.lr, (self.b1, self.b2), self.eps, self.t = list(params), lr, betas, eps, 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        lr_t = self.lr * math.sqrt(1 - self.b2 ** self.t) / (1 - self.b1 ** self.t)
+        for p, m, v in zip(self.params, self.m, self.v):
+            m.mul_(self.b1).add_(p.grad, alpha=1 - self.b1)
+            v.mul_(self.b2).addcmul_(p.grad, p.grad, value=1 - self.b2)
+            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-lr_t)
+
+
+weights = list(enc.parameters()) + list(dec.parameters())
+opt = (TfAdam(weights, lr=a.lr) if a.adam == "tf"
+       else torch.optim.Adam(weights, lr=a.lr, betas=(0.9, 0.999), eps=1e-8))
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -175,7 +205,8 @@ def same_start(folder):
     first = {"total": total.item(), "reconstruction": rec.item(), "kl": kl.item(),
              "gradNorms": {n: p.grad.norm().item() for n, p in params.items()}}
     # --steps Adam steps on this one batch and noise, the loss after each
-    adam = torch.optim.Adam(list(params.values()), lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
+    adam = (TfAdam(list(params.values()), lr=a.lr) if a.adam == "tf"
+            else torch.optim.Adam(list(params.values()), lr=a.lr, betas=(0.9, 0.999), eps=1e-8))
     losses = []
     for _ in range(a.steps):
         adam.zero_grad()
@@ -231,7 +262,7 @@ top = np.sort(mi, axis=0)[::-1]
 mig = float(np.mean((top[0] - top[1]) / h))
 print(json.dumps({
     "impl": "pytorch", "version": torch.__version__, "model": a.model, "beta": a.beta, "seed": a.seed,
-    "steps": a.steps, "batch": a.batch, "lr": a.lr, "seconds": round(seconds, 1),
+    "steps": a.steps, "batch": a.batch, "lr": a.lr, "adam": a.adam, "seconds": round(seconds, 1),
     "img_per_s": round(a.steps * a.batch / seconds, 1),
     "reconstruction": float(np.mean([e["reconstruction"] for e in tail])),
     "kl": float(np.mean([e["kl"] for e in tail])),
