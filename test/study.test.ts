@@ -115,6 +115,20 @@ describe('study trend checks', () => {
     assert.deepEqual(lastTenth(dir), { reconstruction: 5, kl: 3 });
   });
 
+  it("a speech study's report states the FHVAE's steps, not the image budget's", () => {
+    const table = {
+      ...{ study: 'fhvae', title: 't', claim: 'c', budget: 'quick', command: 'x', note: 'n' },
+      train: STUDY_BUDGETS.quick.train,
+      columns: ['ldaEer'],
+      rows: [],
+      checks: [],
+    };
+    const fhvae = reportMarkdown({ ...table, fhvaeSteps: 600 }, []);
+    assert.match(fhvae, /Budget `quick`: 600 FHVAE steps per α/);
+    assert.doesNotMatch(fhvae, /1,500 steps/);
+    assert.match(reportMarkdown(table, []), /Budget `quick`: 1,500 steps of batch 64/);
+  });
+
   it('beats against jobs that learned nothing (0 active dims) is not judged, and the report names them', () => {
     const beats = {
       kind: 'beats',

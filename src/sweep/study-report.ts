@@ -47,6 +47,8 @@ export interface StudyTable {
   train: StudyBudget['train'];
   /** the study's models whose training differs from `train` (absent in tables written before it existed) */
   modelTrain?: StudyBudget['modelTrain'];
+  /** a speech study's FHVAE training steps (its batch and Adam are the model's own); absent otherwise */
+  fhvaeSteps?: number;
   note: string;
   columns: string[];
   rows: StudyRow[];
@@ -242,7 +244,9 @@ export function reportMarkdown(table: StudyTable, plots: readonly string[]): str
     '',
     `Command: \`${table.command}\``,
     '',
-    `Budget \`${table.budget}\`: ${table.train.steps.toLocaleString('en')} steps of batch ${table.train.batchSize}, Adam ${table.train.learningRate}${modelTrainWords(table.modelTrain)}; ${table.note}.`,
+    table.fhvaeSteps !== undefined
+      ? `Budget \`${table.budget}\`: ${table.fhvaeSteps.toLocaleString('en')} FHVAE steps per α (the model's own batch size and Adam); i-vectors of 48 and 100 dims.`
+      : `Budget \`${table.budget}\`: ${table.train.steps.toLocaleString('en')} steps of batch ${table.train.batchSize}, Adam ${table.train.learningRate}${modelTrainWords(table.modelTrain)}; ${table.note}.`,
     '',
     `**The seeds' claim.** ${table.claim}`,
     '',
@@ -276,6 +280,7 @@ export async function writeStudyReport(
     budget: budget.name,
     command,
     train: budget.train,
+    ...(study.dataset === 'speech' ? { fhvaeSteps: budget.fhvaeSteps } : {}),
     modelTrain: Object.fromEntries(
       Object.entries(budget.modelTrain).filter(([m]) => m in study.grid(budget)),
     ),
