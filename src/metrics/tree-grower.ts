@@ -17,6 +17,8 @@
  * wins is rounding, as the sums are not accumulated in scikit-learn's order.
  */
 
+import { type TreeKernels, treeKernels } from './native-trees.ts';
+
 /** Values closer than this count as equal when choosing thresholds (scikit-learn's FEATURE_THRESHOLD). */
 const FEATURE_THRESHOLD = 1e-7;
 /** A node whose impurity is at most this is a leaf (scikit-learn's EPSILON, the float64 machine epsilon). */
@@ -75,6 +77,8 @@ export class TreeGrower {
     private n: number,
     private features: number,
     private maxDepth: number,
+    /** the native loops (native-trees.ts) where they load; null: the JS ones */
+    private kernels: TreeKernels | null | undefined = treeKernels(),
   ) {
     this.sortedRows = new Int32Array(features * n);
     this.sortedValues = new Float32Array(features * n);
@@ -157,7 +161,26 @@ export class TreeGrower {
       }
       // each feature's best split: the first threshold with the largest Friedman proxy
       let top = Number.NEGATIVE_INFINITY;
+      if (this.kernels) {
+        this.kernels.treeScan(
+          values,
+          rows,
+          r,
+          n,
+          features,
+          start,
+          end,
+          sum,
+          bestImprovement,
+          bestLeft,
+          bestThreshold,
+        );
+      }
       for (let f = 0; f < features; f++) {
+        if (this.kernels) {
+          if (bestImprovement[f] > top) top = bestImprovement[f];
+          continue;
+        }
         bestImprovement[f] = Number.NEGATIVE_INFINITY;
         const base = f * n;
         if (values[base + end - 1] <= values[base + start] + FEATURE_THRESHOLD) continue; // constant here
@@ -317,6 +340,25 @@ export class TreeGrower {
     nl: number,
   ): void {
     const { n, features, goesLeft } = this;
+    if (this.kernels) {
+      const { spareRows, spareValues } = this;
+      this.kernels.treePartition(
+        split,
+        rows,
+        values,
+        toRows,
+        toValues,
+        goesLeft,
+        spareRows,
+        spareValues,
+        n,
+        features,
+        start,
+        end,
+        nl,
+      );
+      return;
+    }
     const splitBase = split * n;
     for (let s = start; s < start + nl; s++) goesLeft[rows[splitBase + s]] = 1;
     for (let s = start + nl; s < end; s++) goesLeft[rows[splitBase + s]] = 0;

@@ -263,6 +263,77 @@ static napi_value js_adam(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static int double_arg(napi_env env, napi_value value, double *out) {
+  return napi_get_value_double(env, value, out) == napi_ok;
+}
+
+/* treeScan(values: F32, rows: I32, r: F64, n, features, start, end, sum, bestImprovement: F64,
+   bestLeft: I32, bestThreshold: F64) */
+static napi_value js_tree_scan(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  float *values;
+  int32_t *rows, *best_left;
+  double *r, *best_improvement, *best_threshold, sum;
+  size_t nv, nrows, nr, nb[3];
+  int64_t n, features, start, end;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 11, argv), "treeScan takes 11 arguments");
+  REQUIRE(float_array(env, argv[0], &values, &nv, 0) &&
+              typed_array(env, argv[1], napi_int32_array, (void **)&rows, &nrows, 0) &&
+              typed_array(env, argv[2], napi_float64_array, (void **)&r, &nr, 0) &&
+              typed_array(env, argv[8], napi_float64_array, (void **)&best_improvement, &nb[0], 0) &&
+              typed_array(env, argv[9], napi_int32_array, (void **)&best_left, &nb[1], 0) &&
+              typed_array(env, argv[10], napi_float64_array, (void **)&best_threshold, &nb[2], 0),
+          "treeScan: wrong array types");
+  REQUIRE(int_arg(env, argv[3], &n) && int_arg(env, argv[4], &features) && int_arg(env, argv[5], &start) &&
+              int_arg(env, argv[6], &end) && double_arg(env, argv[7], &sum),
+          "treeScan: n, features, start, end and sum must be numbers");
+  REQUIRE(n > 0 && features > 0 && features <= 1 << 20 && 0 <= start && start < end && end <= n,
+          "treeScan: bad segment");
+  REQUIRE(nv >= (size_t)(features * n) && nrows >= (size_t)(features * n) && nr >= (size_t)n &&
+              nb[0] >= (size_t)features && nb[1] >= (size_t)features && nb[2] >= (size_t)features,
+          "treeScan: arrays too short");
+  REQUIRE(ut_tree_scan(values, rows, r, (ptrdiff_t)n, (int)features, (ptrdiff_t)start, (ptrdiff_t)end, sum,
+                       best_improvement, best_left, best_threshold) == 0,
+          "treeScan: a row index is out of range");
+  return NULL;
+}
+
+/* treePartition(split, rows: I32, values: F32, toRows: I32, toValues: F32, goesLeft: U8, spareRows: I32,
+   spareValues: F32, n, features, start, end, nl) */
+static napi_value js_tree_partition(napi_env env, napi_callback_info info) {
+  napi_value argv[13];
+  int32_t *rows, *to_rows, *spare_rows;
+  float *values, *to_values, *spare_values;
+  uint8_t *goes_left;
+  size_t len[7];
+  int64_t split, n, features, start, end, nl;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 13, argv), "treePartition takes 13 arguments");
+  REQUIRE(typed_array(env, argv[1], napi_int32_array, (void **)&rows, &len[0], 0) &&
+              float_array(env, argv[2], &values, &len[1], 0) &&
+              typed_array(env, argv[3], napi_int32_array, (void **)&to_rows, &len[2], 0) &&
+              float_array(env, argv[4], &to_values, &len[3], 0) &&
+              typed_array(env, argv[5], napi_uint8_array, (void **)&goes_left, &len[4], 0) &&
+              typed_array(env, argv[6], napi_int32_array, (void **)&spare_rows, &len[5], 0) &&
+              float_array(env, argv[7], &spare_values, &len[6], 0),
+          "treePartition: wrong array types");
+  REQUIRE(int_arg(env, argv[0], &split) && int_arg(env, argv[8], &n) && int_arg(env, argv[9], &features) &&
+              int_arg(env, argv[10], &start) && int_arg(env, argv[11], &end) && int_arg(env, argv[12], &nl),
+          "treePartition: split, n, features, start, end and nl must be integers");
+  REQUIRE(n > 0 && features > 0 && features <= 1 << 20 && 0 <= split && split < features && 0 <= start &&
+              start <= end && end <= n && 0 <= nl && nl <= end - start,
+          "treePartition: bad segment");
+  const size_t total = (size_t)(features * n);
+  REQUIRE(len[0] >= total && len[1] >= total && len[2] >= total && len[3] >= total && len[4] >= (size_t)n &&
+              len[5] >= (size_t)n && len[6] >= (size_t)n,
+          "treePartition: arrays too short");
+  REQUIRE(ut_tree_partition((int)split, rows, values, to_rows, to_values, goes_left, spare_rows, spare_values,
+                            (ptrdiff_t)n, (int)features, (ptrdiff_t)start, (ptrdiff_t)end, (ptrdiff_t)nl) == 0,
+          "treePartition: a row index is out of range");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor functions[] = {
       {"avx2", NULL, js_avx2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -276,6 +347,8 @@ NAPI_MODULE_INIT() {
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"weightedSum", NULL, js_weighted_sum, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"treeScan", NULL, js_tree_scan, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"treePartition", NULL, js_tree_partition, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok)
     return NULL;

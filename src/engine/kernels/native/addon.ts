@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { TreeKernels } from '../../../metrics/native-trees.ts';
 
-/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c, optimizer.c). */
+/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c, optimizer.c, tree.c). */
 export interface NativeAddon {
   avx2(): boolean;
   conv2d(
@@ -38,6 +39,9 @@ export interface NativeAddon {
   weightedSum(parts: Float32Array[], weights: Float64Array, out: Float32Array): void;
   /** one Adam step in place, adam.ts' arithmetic; constants [lr_t, β1, β2, ε, 1-β1, 1-β2] */
   adam(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, constants: Float64Array): void;
+  /** the regression-tree loops of src/metrics/tree-grower.ts (loaded there by native-trees.ts) */
+  treeScan: TreeKernels['treeScan'];
+  treePartition: TreeKernels['treePartition'];
 }
 
 /** The shipped build: linux-x64 only, made by `npm run build:native`. */

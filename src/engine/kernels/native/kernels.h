@@ -3,6 +3,7 @@
 #define UNTANGLE_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Geometry of a 2-D convolution x [n,h,w,ci] * w [kh,kw,ci,co] -> y [n,oh,ow,co], dilation 1. */
 typedef struct {
@@ -45,5 +46,17 @@ void ut_weighted_sum(const float *const *parts, const double *weights, int count
 
 /* One Adam step in place (adam.ts' arithmetic); c = {lr_t, beta1, beta2, epsilon, 1 - beta1, 1 - beta2}. */
 void ut_adam(float *theta, const float *g, float *m, float *v, ptrdiff_t n, const double *c);
+
+/* Each feature's best split of the node segment [start, end) (tree-grower.ts' bestSplitOfFeature, per
+   feature f: best_improvement[f] = -inf when none). Returns 0, or -1 on a row index outside [0, n). */
+int ut_tree_scan(const float *values, const int32_t *rows, const double *r, ptrdiff_t n, int features,
+                 ptrdiff_t start, ptrdiff_t end, double sum, double *best_improvement, int32_t *best_left,
+                 double *best_threshold);
+
+/* Copies every feature's segment [start, end) stably into to_rows/to_values: the split feature's first nl
+   rows to the left (tree-grower.ts' partition). Returns 0, or -1 on a row index outside [0, n). */
+int ut_tree_partition(int split, const int32_t *rows, const float *values, int32_t *to_rows, float *to_values,
+                      uint8_t *goes_left, int32_t *spare_rows, float *spare_values, ptrdiff_t n, int features,
+                      ptrdiff_t start, ptrdiff_t end, ptrdiff_t nl);
 
 #endif
