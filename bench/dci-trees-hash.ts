@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { poolSource } from '../src/metrics/code-source.ts';
 import { DCI_DEFAULTS } from '../src/metrics/dci.ts';
-import { fitGradientBoosting, predictGradientBoosting } from '../src/metrics/gradient-boosting.ts';
+import { fitGradientBoostingPredicting, predictGradientBoosting } from '../src/metrics/gradient-boosting.ts';
 import { column } from '../src/metrics/representation.ts';
 import { metricRng } from '../src/metrics/suite.ts';
 import { benchCodes, sizes } from './metrics-codes.ts';
@@ -29,7 +29,7 @@ for (const f of chosen) {
   const labels = column(train.factors, train.n, sizes.length, f);
   let started = performance.now();
   const cpu = process.cpuUsage();
-  const model = fitGradientBoosting(train.codes, labels, dim);
+  const { model, predicted } = fitGradientBoostingPredicting(train.codes, labels, dim);
   const fitSeconds = (performance.now() - started) / 1000;
   const fitCpu = process.cpuUsage(cpu);
   const fitCpuSeconds = (fitCpu.user + fitCpu.system) / 1e6;
@@ -37,6 +37,9 @@ for (const f of chosen) {
   const predictedTrain = predictGradientBoosting(model, train.codes, train.n);
   const predictedTest = predictGradientBoosting(model, test.codes, test.n);
   const predictSeconds = (performance.now() - started) / 1000;
+  // the fit's own training predictions (what DCI uses) must be the trees' predictions
+  if (predicted.join() !== predictedTrain.join())
+    throw new Error(`factor ${f}: the fit's predictions differ`);
   const h = createHash('sha256');
   const add = (a: ArrayBufferView) => h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   add(model.init);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../src/engine/rng.ts';
+import { decisionFunction, fitGradientBoosting } from '../src/metrics/gradient-boosting.ts';
 import { treeKernels } from '../src/metrics/native-trees.ts';
 import { TreeGrower } from '../src/metrics/tree-grower.ts';
 
@@ -68,5 +69,31 @@ describe('the native tree loops', () => {
       () => kernels!.treeScan(values, rows, new Float64Array(2), 2, 1, 0, 2, 0, out, new Int32Array(1), out),
       /row index is out of range/,
     );
+  });
+
+  it('predict the raw scores of a plain walk down the trees', {
+    skip: kernels ? false : 'the native addon does not load here',
+  }, () => {
+    const rng = new Rng(8);
+    const n = 300;
+    const x = Float64Array.from({ length: n * 3 }, () => rng.normal());
+    const labels = Array.from({ length: n }, (_, i) => (x[i * 3] > 0.3 ? 2 : x[i * 3 + 1] > 0 ? 1 : 0));
+    const model = fitGradientBoosting(x, labels, 3, { stages: 5 });
+    const got = decisionFunction(model, x, n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < 3; j++) {
+        let score = model.init[j];
+        for (const stage of model.trees) {
+          const t = stage[j];
+          let node = 0;
+          while (t.feature[node] >= 0) {
+            node =
+              Math.fround(x[i * 3 + t.feature[node]]) <= t.threshold[node] ? t.left[node] : t.right[node];
+          }
+          score += model.learningRate * t.value[node];
+        }
+        assert.equal(got[i * 3 + j], score, `row ${i}, class ${j}`);
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@ import { type CodeBatch, type CodeSource, factorTarget, withoutPosterior } from 
 import { type FactorTask, factorThreads, perFactor } from './factor-threads.ts';
 import {
   featureImportances,
-  fitGradientBoosting,
+  fitGradientBoostingPredicting,
   type GradientBoostingOptions,
   predictGradientBoosting,
 } from './gradient-boosting.ts';
@@ -110,12 +110,17 @@ export function dciFactor(
     return out;
   }
   const labels = column(train.factors, train.n, numFactors, f);
-  const model = fitGradientBoosting(train.codes, labels, dim, options);
+  const { model, predicted: trainPredicted } = fitGradientBoostingPredicting(
+    train.codes,
+    labels,
+    dim,
+    options,
+  );
   (normalised ? featureImportances(model) : model.rawImportances).forEach((v, d) => {
     out[d] = Math.abs(v);
   });
   const accuracy = (batch: CodeBatch) => {
-    const predicted = predictGradientBoosting(model, batch.codes, batch.n);
+    const predicted = batch === train ? trainPredicted : predictGradientBoosting(model, batch.codes, batch.n);
     let correct = 0;
     for (let i = 0; i < batch.n; i++) if (predicted[i] === batch.factors[i * numFactors + f]) correct++;
     return correct / batch.n;

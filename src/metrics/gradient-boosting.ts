@@ -12,6 +12,7 @@
  *
  * Ties between features are shared, deterministically: see tree-grower.ts.
  */
+import { treeKernels } from './native-trees.ts';
 import { type Tree, TreeGrower } from './tree-grower.ts';
 
 export interface GradientBoostingOptions {
@@ -50,6 +51,20 @@ export function fitGradientBoosting(
   features: number,
   options: Partial<GradientBoostingOptions> = {},
 ): GradientBoostingModel {
+  return fitGradientBoostingPredicting(x, labels, features, options).model;
+}
+
+/**
+ * fitGradientBoosting, and the class it predicts for every training row, from the raw scores the fit keeps:
+ * they are decisionFunction's on x to the bit (the same leaves, added in the same order), without
+ * walking the trees again.
+ */
+export function fitGradientBoostingPredicting(
+  x: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  features: number,
+  options: Partial<GradientBoostingOptions> = {},
+): { model: GradientBoostingModel; predicted: Int32Array } {
   const o = { ...GRADIENT_BOOSTING_DEFAULTS, ...options };
   const n = labels.length;
   if (x.length !== n * features) {
@@ -66,7 +81,7 @@ export function fitGradientBoosting(
     importances: new Float64Array(features),
     rawImportances: new Float64Array(features),
   };
-  if (k < 2) return model;
+  if (k < 2) return { model, predicted: new Int32Array(n).fill(classes[0] ?? 0) };
 
   const index = new Map(classes.map((c, i) => [c, i]));
   const y = Int32Array.from(labels, (l) => index.get(l)!);
@@ -127,7 +142,11 @@ export function fitGradientBoosting(
   if (total > 0) for (let f = 0; f < features; f++) model.importances[f] = importanceSum[f] / total;
   if (splitting > 0)
     for (let f = 0; f < features; f++) model.rawImportances[f] = importanceSum[f] / splitting;
-  return model;
+  const predicted = new Int32Array(n);
+  const scores = new Float64Array(n * outputs);
+  for (let j = 0; j < outputs; j++) for (let i = 0; i < n; i++) scores[i * outputs + j] = raw[j][i];
+  classesOfScores(model, scores, n, predicted);
+  return { model, predicted };
 }
 
 /** Raw scores (scikit-learn's decision_function), row-major [n, outputs]. */
@@ -142,9 +161,27 @@ export function decisionFunction(
   const out = new Float64Array(n * outputs);
   for (let i = 0; i < n; i++) out.set(init, i * outputs);
   // tree by tree over all rows, adding the stages in the order training did
+  const kernels = treeKernels();
   for (const stage of trees) {
     for (let j = 0; j < outputs; j++) {
       const { feature, threshold, left, right, value } = stage[j];
+      if (kernels) {
+        kernels.treePredict(
+          feature,
+          threshold,
+          left,
+          right,
+          value,
+          x32,
+          n,
+          features,
+          learningRate,
+          out,
+          outputs,
+          j,
+        );
+        continue;
+      }
       for (let i = 0; i < n; i++) {
         let node = 0;
         while (feature[node] >= 0) {
@@ -166,7 +203,17 @@ export function predictGradientBoosting(
   const { classes } = model;
   const out = new Int32Array(n);
   if (classes.length < 2) return out.fill(classes[0] ?? 0);
-  const scores = decisionFunction(model, x, n);
+  return classesOfScores(model, decisionFunction(model, x, n), n, out);
+}
+
+/** The class of the highest raw score of each row (scores row-major [n, outputs]), into out. */
+function classesOfScores(
+  model: GradientBoostingModel,
+  scores: Float64Array,
+  n: number,
+  out: Int32Array,
+): Int32Array {
+  const { classes } = model;
   const outputs = model.init.length;
   for (let i = 0; i < n; i++) {
     if (outputs === 1) out[i] = classes[scores[i] > 0 ? 1 : 0];

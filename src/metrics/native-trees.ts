@@ -34,6 +34,21 @@ export interface TreeKernels {
     end: number,
     nl: number,
   ): void;
+  /** out[i·outputs + output] += scale · the leaf value of row i of x32 [n, features] in one tree */
+  treePredict(
+    feature: Int32Array,
+    threshold: Float64Array,
+    left: Int32Array,
+    right: Int32Array,
+    value: Float64Array,
+    x32: Float32Array,
+    n: number,
+    features: number,
+    scale: number,
+    out: Float64Array,
+    outputs: number,
+    output: number,
+  ): void;
 }
 
 /** addon.ts' PREBUILT_ADDON, relative to this file (kept a variable so no bundler follows it). */
@@ -60,7 +75,8 @@ export function treeKernels(): TreeKernels | undefined {
     const addon = createRequire(import.meta.url)(fileURLToPath(new URL(ADDON, import.meta.url))) as {
       avx2(): boolean;
     } & Partial<TreeKernels>;
-    if (addon.avx2() && addon.treeScan && addon.treePartition) cached = addon as TreeKernels;
+    if (addon.avx2() && addon.treeScan && addon.treePartition && addon.treePredict)
+      cached = addon as TreeKernels;
   } catch {
     // no addon here: the JS loops
   }

@@ -334,6 +334,38 @@ static napi_value js_tree_partition(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* treePredict(feature: I32, threshold: F64, left: I32, right: I32, value: F64, x: F32, n, features, scale,
+   out: F64, outputs, output) */
+static napi_value js_tree_predict(napi_env env, napi_callback_info info) {
+  napi_value argv[12];
+  int32_t *feature, *left, *right;
+  double *threshold, *value, *out, scale;
+  float *x;
+  size_t len[7];
+  int64_t n, features, outputs, output;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 12, argv), "treePredict takes 12 arguments");
+  REQUIRE(typed_array(env, argv[0], napi_int32_array, (void **)&feature, &len[0], 0) &&
+              typed_array(env, argv[1], napi_float64_array, (void **)&threshold, &len[1], 0) &&
+              typed_array(env, argv[2], napi_int32_array, (void **)&left, &len[2], 0) &&
+              typed_array(env, argv[3], napi_int32_array, (void **)&right, &len[3], 0) &&
+              typed_array(env, argv[4], napi_float64_array, (void **)&value, &len[4], 0) &&
+              float_array(env, argv[5], &x, &len[5], 0) &&
+              typed_array(env, argv[9], napi_float64_array, (void **)&out, &len[6], 0),
+          "treePredict: wrong array types");
+  REQUIRE(int_arg(env, argv[6], &n) && int_arg(env, argv[7], &features) && double_arg(env, argv[8], &scale) &&
+              int_arg(env, argv[10], &outputs) && int_arg(env, argv[11], &output),
+          "treePredict: n, features, scale, outputs and output must be numbers");
+  REQUIRE(n >= 0 && features > 0 && outputs > 0 && 0 <= output && output < outputs && len[0] > 0 &&
+              len[1] == len[0] && len[2] == len[0] && len[3] == len[0] && len[4] == len[0] &&
+              len[5] >= (size_t)(n * features) && len[6] >= (size_t)(n * outputs),
+          "treePredict: array sizes do not match");
+  REQUIRE(ut_tree_predict(feature, threshold, left, right, value, (ptrdiff_t)len[0], x, (ptrdiff_t)n,
+                          (int)features, scale, out, (int)outputs, (int)output) == 0,
+          "treePredict: a malformed tree");
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor functions[] = {
       {"avx2", NULL, js_avx2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -349,6 +381,7 @@ NAPI_MODULE_INIT() {
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"treeScan", NULL, js_tree_scan, NULL, NULL, NULL, napi_enumerable, NULL},
       {"treePartition", NULL, js_tree_partition, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"treePredict", NULL, js_tree_predict, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok)
     return NULL;

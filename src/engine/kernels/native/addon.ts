@@ -42,6 +42,7 @@ export interface NativeAddon {
   /** the regression-tree loops of src/metrics/tree-grower.ts (loaded there by native-trees.ts) */
   treeScan: TreeKernels['treeScan'];
   treePartition: TreeKernels['treePartition'];
+  treePredict: TreeKernels['treePredict'];
 }
 
 /** The shipped build: linux-x64 only, made by `npm run build:native`. */

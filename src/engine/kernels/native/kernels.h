@@ -59,4 +59,10 @@ int ut_tree_partition(int split, const int32_t *rows, const float *values, int32
                       uint8_t *goes_left, int32_t *spare_rows, float *spare_values, ptrdiff_t n, int features,
                       ptrdiff_t start, ptrdiff_t end, ptrdiff_t nl);
 
+/* out[i*outputs + output] += scale * (the leaf value of row i of x [n, features] in one tree): tree-grower.ts'
+   Tree arrays of `nodes` entries. Returns 0, or -1 on a malformed tree. */
+int ut_tree_predict(const int32_t *feature, const double *threshold, const int32_t *left, const int32_t *right,
+                    const double *value, ptrdiff_t nodes, const float *x, ptrdiff_t n, int features, double scale,
+                    double *out, int outputs, int output);
+
 #endif
