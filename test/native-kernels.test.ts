@@ -58,7 +58,75 @@ function kernelOutputs(a: NativeAddon): Float32Array[] {
   a.weightedSum([dy, y], Float64Array.of(0.25, 0.75), mean);
   const [theta, m, v] = [x, dx, dx].map((t) => t.subarray(0, dy.length).map(Math.abs));
   a.adam(theta, dy, m, v, Float64Array.of(1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001));
-  return [y, dw, dx, c, s, sum, soft, mean, theta, m, v];
+  return [y, dw, dx, c, s, sum, soft, mean, theta, m, v, ...treeOutputs(a, rng)];
+}
+
+/** The tree grower's entry points on one node of 40 rows x 3 presorted features: a scan, a partition, a walk. */
+function treeOutputs(a: NativeAddon, rng: Rng): Float32Array[] {
+  const [n, features] = [40, 3];
+  const x = rng.fillNormal(new Float32Array(n * features));
+  const rows = new Int32Array(n * features);
+  const values = new Float32Array(n * features);
+  for (let f = 0; f < features; f++) {
+    const order = Array.from({ length: n }, (_, i) => i).sort(
+      (i, j) => x[i * features + f] - x[j * features + f],
+    );
+    order.forEach((i, s) => {
+      rows[f * n + s] = i;
+      values[f * n + s] = x[i * features + f];
+    });
+  }
+  const r = Float64Array.from(x.subarray(0, n), (v) => v + 0.5);
+  const [improvement, threshold, left] = [
+    new Float64Array(features),
+    new Float64Array(features),
+    new Int32Array(features),
+  ];
+  a.treeScan(
+    values,
+    rows,
+    r,
+    n,
+    features,
+    0,
+    n,
+    r.reduce((s, v) => s + v, 0),
+    improvement,
+    left,
+    threshold,
+  );
+  const [toRows, toValues] = [new Int32Array(n * features), new Float32Array(n * features)];
+  a.treePartition(
+    1,
+    rows,
+    values,
+    toRows,
+    toValues,
+    new Uint8Array(n),
+    new Int32Array(n),
+    new Float32Array(n),
+    n,
+    features,
+    0,
+    n,
+    15,
+  );
+  const scores = new Float64Array(n);
+  a.treePredict(
+    Int32Array.of(1, -1, -1),
+    Float64Array.of(values[n + 14], 0, 0),
+    Int32Array.of(1, -1, -1),
+    Int32Array.of(2, -1, -1),
+    Float64Array.of(0, -1, 2),
+    x,
+    n,
+    features,
+    0.1,
+    scores,
+    1,
+    0,
+  );
+  return [improvement, threshold, left, toRows, toValues, scores].map((t) => Float32Array.from(t));
 }
 
 describe('the native addon', () => {

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/engine/rng.ts';
 import { decisionFunction, fitGradientBoosting } from '../src/metrics/gradient-boosting.ts';
 import { treeKernels } from '../src/metrics/native-trees.ts';
 import { TreeGrower } from '../src/metrics/tree-grower.ts';
+import { gradientBoostingRun } from './helpers/gradient-boosting-run.ts';
 
 const kernels = treeKernels();
 
@@ -95,5 +98,19 @@ describe('the native tree loops', () => {
         assert.equal(got[i * 3 + j], score, `row ${i}, class ${j}`);
       }
     }
+  });
+
+  it('fit and predict as the JS loops do in a process without the addon (UNTANGLE_NATIVE=0)', {
+    skip: kernels ? false : 'the native addon does not load here',
+  }, () => {
+    const script = fileURLToPath(new URL('./helpers/gradient-boosting-run.ts', import.meta.url));
+    const child = spawnSync(process.execPath, ['--import', 'tsx', script], {
+      encoding: 'utf8',
+      env: { ...process.env, UNTANGLE_NATIVE: '0' },
+    });
+    assert.equal(child.status, 0, child.stderr);
+    const js = JSON.parse(child.stdout) as { native: boolean; run: string };
+    assert.equal(js.native, false, 'the child loaded the addon');
+    assert.equal(gradientBoostingRun(), js.run);
   });
 });

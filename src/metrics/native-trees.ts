@@ -5,51 +5,10 @@
  * see no import of Node's modules nor of the .node file here. Elsewhere undefined: the JS loops run, with
  * the same results bit for bit.
  */
-export interface TreeKernels {
-  treeScan(
-    values: Float32Array,
-    rows: Int32Array,
-    r: Float64Array,
-    n: number,
-    features: number,
-    start: number,
-    end: number,
-    sum: number,
-    bestImprovement: Float64Array,
-    bestLeft: Int32Array,
-    bestThreshold: Float64Array,
-  ): void;
-  treePartition(
-    split: number,
-    rows: Int32Array,
-    values: Float32Array,
-    toRows: Int32Array,
-    toValues: Float32Array,
-    goesLeft: Uint8Array,
-    spareRows: Int32Array,
-    spareValues: Float32Array,
-    n: number,
-    features: number,
-    start: number,
-    end: number,
-    nl: number,
-  ): void;
-  /** out[i·outputs + output] += scale · the leaf value of row i of x32 [n, features] in one tree */
-  treePredict(
-    feature: Int32Array,
-    threshold: Float64Array,
-    left: Int32Array,
-    right: Int32Array,
-    value: Float64Array,
-    x32: Float32Array,
-    n: number,
-    features: number,
-    scale: number,
-    out: Float64Array,
-    outputs: number,
-    output: number,
-  ): void;
-}
+import type { NativeAddon } from '../engine/kernels/native/addon.ts';
+
+/** The addon's tree entry points (a type-only import: nothing of engine/ is loaded here). */
+export type TreeKernels = Pick<NativeAddon, 'treeScan' | 'treePartition' | 'treePredict'>;
 
 /** addon.ts' PREBUILT_ADDON, relative to this file (kept a variable so no bundler follows it). */
 const ADDON = '../engine/kernels/native/prebuilt/untangle-linux-x64.node';

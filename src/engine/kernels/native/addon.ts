@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { TreeKernels } from '../../../metrics/native-trees.ts';
 
 /** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c, optimizer.c, tree.c). */
 export interface NativeAddon {
@@ -39,10 +38,51 @@ export interface NativeAddon {
   weightedSum(parts: Float32Array[], weights: Float64Array, out: Float32Array): void;
   /** one Adam step in place, adam.ts' arithmetic; constants [lr_t, β1, β2, ε, 1-β1, 1-β2] */
   adam(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, constants: Float64Array): void;
-  /** the regression-tree loops of src/metrics/tree-grower.ts (loaded there by native-trees.ts) */
-  treeScan: TreeKernels['treeScan'];
-  treePartition: TreeKernels['treePartition'];
-  treePredict: TreeKernels['treePredict'];
+  /** each feature's best split of a node segment (tree.c, for src/metrics/tree-grower.ts via native-trees.ts) */
+  treeScan(
+    values: Float32Array,
+    rows: Int32Array,
+    r: Float64Array,
+    n: number,
+    features: number,
+    start: number,
+    end: number,
+    sum: number,
+    bestImprovement: Float64Array,
+    bestLeft: Int32Array,
+    bestThreshold: Float64Array,
+  ): void;
+  /** every feature's segment copied stably into toRows/toValues, the split feature's first nl rows left */
+  treePartition(
+    split: number,
+    rows: Int32Array,
+    values: Float32Array,
+    toRows: Int32Array,
+    toValues: Float32Array,
+    goesLeft: Uint8Array,
+    spareRows: Int32Array,
+    spareValues: Float32Array,
+    n: number,
+    features: number,
+    start: number,
+    end: number,
+    nl: number,
+  ): void;
+  /** out[i·outputs + output] += scale · the leaf value of row i of x32 [n, features] in one tree */
+  treePredict(
+    feature: Int32Array,
+    threshold: Float64Array,
+    left: Int32Array,
+    right: Int32Array,
+    value: Float64Array,
+    x32: Float32Array,
+    n: number,
+    features: number,
+    scale: number,
+    out: Float64Array,
+    outputs: number,
+    output: number,
+  ): void;
 }
 
 /** The shipped build: linux-x64 only, made by `npm run build:native`. */
