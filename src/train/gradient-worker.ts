@@ -12,15 +12,24 @@ const replica = buildReplica(config);
 const store = new ParameterStore(replica.model, params as SharedArrayBuffer);
 const gradients = new Float32Array(grads);
 const objectiveIndices = replica.model.objectives.map((o) => store.indicesOf(o.variables()));
+// each objective's gradients are read from the backend straight into the shared buffer
+const targets = objectiveIndices.map((list) =>
+  list.map((k) => gradients.subarray(store.offsets[k], store.offsets[k] + store.sizes[k])),
+);
 const port = parentPort!;
 port.on('message', async ({ objective, step, stepSeed, slice }: GradientRequest) => {
   try {
     store.writeToModel();
     const prepared = await prepareShard(replica, objective, step, stepSeed, slice);
-    const { grads: shard, ...summary } = shardGradients(replica, objective, step, stepSeed, slice, prepared);
-    objectiveIndices[objective].forEach((k, i) => {
-      gradients.set(shard[i], store.offsets[k]);
-    });
+    const { grads: _, ...summary } = shardGradients(
+      replica,
+      objective,
+      step,
+      stepSeed,
+      slice,
+      prepared,
+      targets[objective],
+    );
     port.postMessage(summary);
   } catch (err) {
     port.postMessage({ error: (err as Error).stack ?? String(err) });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeAddon } from '../engine/kernels/native/addon.ts';
+import type { Wasm } from '../engine/kernels/wasm/heap.ts';
 import { stepContext } from './step-noise.ts';
 import type { BatchSlice, TaskReplica } from './task.ts';
 
@@ -31,7 +32,8 @@ export async function prepareShard<S extends BatchSlice>(
 /**
  * Loss terms and gradients of objective k on one slice, on the host: what the shared-memory update
  * and its worker threads exchange (a device update keeps them on the backend instead). `prepared`:
- * what prepareShard returned for this slice and step.
+ * what prepareShard returned for this slice and step. `into`, when given (one array per variable),
+ * receives the gradients and is returned as `grads`: no fresh arrays per step (see readInto).
  */
 export function shardGradients<S extends BatchSlice>(
   task: TaskReplica<S>,
@@ -40,6 +42,7 @@ export function shardGradients<S extends BatchSlice>(
   stepSeed: number,
   slice: S,
   prepared?: unknown,
+  into?: Float32Array[],
 ): ShardResult {
   const variables = task.model.objectives[k].variables();
   const ctx = stepContext(step, stepSeed, slice.firstExample, slice.factors);
@@ -57,10 +60,24 @@ export function shardGradients<S extends BatchSlice>(
     total: value.dataSync()[0],
     terms,
     klPerDim,
-    grads: variables.map((v) => grads[v.name].dataSync() as Float32Array),
+    grads: variables.map((v, i) =>
+      into ? readInto(grads[v.name], into[i]) : (grads[v.name].dataSync() as Float32Array),
+    ),
   };
   tf.dispose([value, ...Object.values(grads)]);
   return result;
+}
+
+/**
+ * Copies a float32 tensor's values into `into`. On wasm straight from the heap: a fresh array per
+ * variable and step (dataSync's copy, 3 MB a step for the yardstick) counts as external memory that
+ * sets off a full V8 collection every few steps in every thread's isolate.
+ */
+export function readInto(t: tf.Tensor, into: Float32Array): Float32Array {
+  const backend = tf.backend() as Partial<Wasm>;
+  if (tf.getBackend() === 'wasm' && backend.typedArrayFromHeap) into.set(backend.typedArrayFromHeap(t));
+  else into.set(t.dataSync() as Float32Array);
+  return into;
 }
 
 /**

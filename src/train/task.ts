@@ -60,7 +60,7 @@ export interface TrainTask<S extends BatchSlice = BatchSlice> extends TaskReplic
   progressTerms: Record<string, string>;
   /** the whole batch of a step, drawn from the run's RNG */
   sampleBatch(rng: Rng, step: number): S;
-  /** contiguous slices of a batch, slice i starting at example floor(i·n/parts) */
+  /** contiguous slices of a batch, slice i starting at example floor(i·n/parts); views, not copies */
   split(batch: S, parts: number): S[];
   /** once before the first step (fresh or resumed at `step`) */
   begin?(step: number): void;

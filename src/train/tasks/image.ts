@@ -68,9 +68,9 @@ export function imageTask(config: TrainConfig, rng: Rng): ImageTask {
     split(batch, parts) {
       const k = batch.factors.length / batch.size;
       return sliceRanges(batch.size, parts).map(([start, end]) => ({
-        x: batch.x.slice(start * perExample, end * perExample),
+        x: batch.x.subarray(start * perExample, end * perExample),
         shape: [end - start, h, w, c],
-        factors: batch.factors.slice(start * k, end * k),
+        factors: batch.factors.subarray(start * k, end * k),
         size: end - start,
         firstExample: batch.firstExample + start,
       }));

@@ -112,9 +112,9 @@ export function sequenceTask(config: SequenceTrainConfig, corpus: SpeechCorpus, 
     },
     split: (batch, parts) =>
       sliceRanges(batch.size, parts).map(([start, end]) => ({
-        x: batch.x.slice(start * perExample, end * perExample),
-        rows: batch.rows.slice(start, end),
-        counts: batch.counts.slice(start, end),
+        x: batch.x.subarray(start * perExample, end * perExample),
+        rows: batch.rows.subarray(start, end),
+        counts: batch.counts.subarray(start, end),
         active: batch.active,
         size: end - start,
         firstExample: batch.firstExample + start,

@@ -31,6 +31,8 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
   const names = model.objectives.map((o) => o.name);
   const workers: GradientWorkers<S> | undefined =
     threads > 1 && !model.batchCoupled ? await startWorkers(task, store, threads) : undefined;
+  // this thread's gradients when it trains alone, rewritten every step
+  const grads = workers ? [] : indices.map((list) => list.map((i) => new Float32Array(store.sizes[i])));
   let last: ObjectiveLoss[] = [];
   const storeIndices = (variables: tf.Variable[]) => store.indicesOf(variables);
   return {
@@ -47,6 +49,7 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
               stepSeed,
               batch,
               await prepareShard(task, k, step, stepSeed, batch),
+              grads[k],
             );
         assertFinite([result], [names[k]], step + 1);
         adams[k].apply(
