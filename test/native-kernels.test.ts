@@ -58,7 +58,18 @@ function kernelOutputs(a: NativeAddon): Float32Array[] {
   a.weightedSum([dy, y], Float64Array.of(0.25, 0.75), mean);
   const [theta, m, v] = [x, dx, dx].map((t) => t.subarray(0, dy.length).map(Math.abs));
   a.adam(theta, dy, m, v, Float64Array.of(1e-3, 0.9, 0.999, 1e-8, 0.1, 0.001));
-  return [y, dw, dx, c, s, sum, soft, mean, theta, m, v, ...treeOutputs(a, rng)];
+  return [y, dw, dx, c, s, sum, soft, mean, theta, m, v, ...treeOutputs(a, rng), ...logisticOutputs(a, rng)];
+}
+
+/** The logistic objective on 37 rows x 5 features, 3 classes: the loss and the gradient. */
+function logisticOutputs(a: NativeAddon, rng: Rng): Float32Array[] {
+  const [n, features, k] = [37, 5, 3];
+  const x = Float64Array.from(rng.fillNormal(new Float32Array(n * features)));
+  const labels = Int32Array.from({ length: n }, (_, i) => i % k);
+  const w = Float64Array.from(rng.fillNormal(new Float32Array(k * (features + 1))));
+  const grad = new Float64Array(w.length);
+  const loss = a.logisticObjective(x, labels, new Float64Array(n).fill(1), n, features, k, 1, 1, w, grad);
+  return [Float32Array.of(loss), Float32Array.from(grad)];
 }
 
 /** The tree grower's entry points on one node of 40 rows x 3 presorted features: a scan, a partition, a walk. */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/engine/rng.ts';
 import { decisionFunction, fitGradientBoosting } from '../src/metrics/gradient-boosting.ts';
-import { treeKernels } from '../src/metrics/native-trees.ts';
+import { treeKernels } from '../src/metrics/native-metrics.ts';
 import { TreeGrower } from '../src/metrics/tree-grower.ts';
 import { gradientBoostingRun } from './helpers/gradient-boosting-run.ts';
 

@@ -12,7 +12,7 @@
  *
  * Ties between features are shared, deterministically: see tree-grower.ts.
  */
-import { treeKernels } from './native-trees.ts';
+import { treeKernels } from './native-metrics.ts';
 import { type Tree, TreeGrower } from './tree-grower.ts';
 
 export interface GradientBoostingOptions {

@@ -1,8 +1,11 @@
 /**
  * Multinomial logistic regression with an L2 penalty, scikit-learn's default (C = 1, lbfgs,
  * multinomial): minimise C·Σ_i −log softmax(W x_i + b)[y_i] + ½‖W‖², the intercept unpenalised.
- * Fitted by L-BFGS (memory 10) with a backtracking Armijo line search, in float64.
+ * Fitted by L-BFGS (memory 10) with a backtracking Armijo line search, in float64. The objective runs in C
+ * where the addon loads (native-metrics.ts), else in the JS loops below; the two agree to rounding.
  */
+import { type LogisticKernels, logisticKernels } from './native-metrics.ts';
+
 export interface LogisticModel {
   classes: number[];
   features: number;
@@ -41,6 +44,8 @@ export function fitLogistic(
   labels: ArrayLike<number>,
   features: number,
   options: Partial<LogisticOptions> = {},
+  /** the native objective where it loads; null: the JS one */
+  kernels: LogisticKernels | null | undefined = logisticKernels(),
 ): LogisticModel {
   const { maxIterations, tolerance, penalty, classWeight } = { ...DEFAULTS, ...options };
   const n = labels.length;
@@ -59,9 +64,9 @@ export function fitLogistic(
   if (k === 1) return { classes, features, weights: [new Float64Array(p)], iterations: 0, evaluations: 0 };
 
   // class-major layouts: every inner loop streams over the n points
-  const columns = Array.from({ length: features }, (_, f) =>
-    Float64Array.from({ length: n }, (_, i) => x[i * features + f]),
-  );
+  const flat = new Float64Array(features * n);
+  for (let i = 0; i < n; i++) for (let f = 0; f < features; f++) flat[f * n + i] = x[i * features + f];
+  const columns = Array.from({ length: features }, (_, f) => flat.subarray(f * n, (f + 1) * n));
   const scores = Array.from({ length: k }, () => new Float64Array(n));
   const top = new Float64Array(n);
   const total = new Float64Array(n);
@@ -70,6 +75,7 @@ export function fitLogistic(
   let evaluations = 0;
   const objective = (w: Float64Array, grad: Float64Array): number => {
     evaluations++;
+    if (kernels) return kernels.logisticObjective(flat, y, rowWeight, n, features, k, c, ridge, w, grad);
     top.fill(Number.NEGATIVE_INFINITY);
     for (let j = 0; j < k; j++) {
       const s = scores[j];

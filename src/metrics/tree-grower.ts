@@ -17,7 +17,7 @@
  * wins is rounding, as the sums are not accumulated in scikit-learn's order.
  */
 
-import { type TreeKernels, treeKernels } from './native-trees.ts';
+import { type TreeKernels, treeKernels } from './native-metrics.ts';
 
 /** Values closer than this count as equal when choosing thresholds (scikit-learn's FEATURE_THRESHOLD). */
 const FEATURE_THRESHOLD = 1e-7;
@@ -77,7 +77,7 @@ export class TreeGrower {
     private n: number,
     private features: number,
     private maxDepth: number,
-    /** the native loops (native-trees.ts) where they load; null: the JS ones */
+    /** the native loops (native-metrics.ts) where they load; null: the JS ones */
     private kernels: TreeKernels | null | undefined = treeKernels(),
   ) {
     this.sortedRows = new Int32Array(features * n);

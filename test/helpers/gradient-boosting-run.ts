@@ -11,7 +11,7 @@ import {
   fitGradientBoostingPredicting,
   predictGradientBoosting,
 } from '../../src/metrics/gradient-boosting.ts';
-import { treeKernels } from '../../src/metrics/native-trees.ts';
+import { treeKernels } from '../../src/metrics/native-metrics.ts';
 
 export function gradientBoostingRun(): string {
   const rng = new Rng(11);

@@ -366,6 +366,39 @@ static napi_value js_tree_predict(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* logisticObjective(x: F64 [features][n], y: I32, rowWeight: F64, n, features, k, c, ridge, w: F64,
+   grad: F64) -> the loss */
+static napi_value js_logistic_objective(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  double *x, *row_weight, *w, *grad, c, ridge, loss;
+  int32_t *y;
+  size_t nx, ny, nrw, nw, ng;
+  int64_t n, features, k;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(get_args(env, info, 10, argv), "logisticObjective takes 10 arguments");
+  REQUIRE(typed_array(env, argv[0], napi_float64_array, (void **)&x, &nx, 0) &&
+              typed_array(env, argv[1], napi_int32_array, (void **)&y, &ny, 0) &&
+              typed_array(env, argv[2], napi_float64_array, (void **)&row_weight, &nrw, 0) &&
+              typed_array(env, argv[8], napi_float64_array, (void **)&w, &nw, 0) &&
+              typed_array(env, argv[9], napi_float64_array, (void **)&grad, &ng, 0),
+          "logisticObjective: wrong array types");
+  REQUIRE(int_arg(env, argv[3], &n) && int_arg(env, argv[4], &features) && int_arg(env, argv[5], &k) &&
+              double_arg(env, argv[6], &c) && double_arg(env, argv[7], &ridge),
+          "logisticObjective: n, features, k, c and ridge must be numbers");
+  REQUIRE(n > 0 && features > 0 && features <= 1 << 20 && k > 0 && k <= 1 << 20,
+          "logisticObjective: bad sizes");
+  REQUIRE(nx >= (size_t)(features * n) && ny >= (size_t)n && nrw >= (size_t)n &&
+              nw >= (size_t)(k * (features + 1)) && ng >= (size_t)(k * (features + 1)),
+          "logisticObjective: arrays too short");
+  const int status = ut_logistic_objective(x, y, row_weight, (ptrdiff_t)n, (int)features, (int)k, c, ridge, w,
+                                           grad, &loss);
+  REQUIRE(status != -1, "logisticObjective: a label is outside [0, k)");
+  REQUIRE(status == 0, "logisticObjective: out of memory");
+  napi_value result;
+  CHECK(napi_create_double(env, loss, &result));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor functions[] = {
       {"avx2", NULL, js_avx2, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -382,6 +415,7 @@ NAPI_MODULE_INIT() {
       {"treeScan", NULL, js_tree_scan, NULL, NULL, NULL, napi_enumerable, NULL},
       {"treePartition", NULL, js_tree_partition, NULL, NULL, NULL, napi_enumerable, NULL},
       {"treePredict", NULL, js_tree_predict, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"logisticObjective", NULL, js_logistic_objective, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) != napi_ok)
     return NULL;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c, optimizer.c, tree.c). */
+/** The N-API addon built from the C source beside this file (addon.c, gemm.c, conv.c, elementwise.c, optimizer.c, tree.c, logistic.c). */
 export interface NativeAddon {
   avx2(): boolean;
   conv2d(
@@ -38,7 +38,7 @@ export interface NativeAddon {
   weightedSum(parts: Float32Array[], weights: Float64Array, out: Float32Array): void;
   /** one Adam step in place, adam.ts' arithmetic; constants [lr_t, β1, β2, ε, 1-β1, 1-β2] */
   adam(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, constants: Float64Array): void;
-  /** each feature's best split of a node segment (tree.c, for src/metrics/tree-grower.ts via native-trees.ts) */
+  /** each feature's best split of a node segment (tree.c, for src/metrics/tree-grower.ts via native-metrics.ts) */
   treeScan(
     values: Float32Array,
     rows: Int32Array,
@@ -83,6 +83,22 @@ export interface NativeAddon {
     outputs: number,
     output: number,
   ): void;
+  /**
+   * the multinomial logistic loss and its gradient into grad (logistic.c, for
+   * src/metrics/logistic-regression.ts): x as columns [features][n], w and grad [k][features + 1]
+   */
+  logisticObjective(
+    x: Float64Array,
+    y: Int32Array,
+    rowWeight: Float64Array,
+    n: number,
+    features: number,
+    k: number,
+    c: number,
+    ridge: number,
+    w: Float64Array,
+    grad: Float64Array,
+  ): number;
 }
 
 /** The shipped build: linux-x64 only, made by `npm run build:native`. */

@@ -29,7 +29,7 @@ const KERNEL_FLAGS = [
   '-Werror',
 ];
 /** The AVX2/FMA sources (addon.c, the N-API glue, is built apart). */
-const KERNEL_SOURCES = ['gemm', 'conv', 'elementwise', 'optimizer', 'tree'];
+const KERNEL_SOURCES = ['gemm', 'conv', 'elementwise', 'optimizer', 'tree', 'logistic'];
 const GLUE_FLAGS = ['-O2', '-fPIC', '-fno-ident', '-Wall', '-Wextra', '-Werror'];
 
 function headerDir(): string {

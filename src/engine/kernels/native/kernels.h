@@ -65,4 +65,12 @@ int ut_tree_predict(const int32_t *feature, const double *threshold, const int32
                     const double *value, ptrdiff_t nodes, const float *x, ptrdiff_t n, int features, double scale,
                     double *out, int outputs, int output);
 
+/* The multinomial logistic objective of src/metrics/logistic-regression.ts at weights w [k][features + 1]
+   (the last column the intercepts): *loss_out = c * sum_i row_weight_i * -log softmax(W x_i + b)[y_i] +
+   ridge/2 |W|^2, grad [k][features + 1] its gradient. x holds the features as columns [features][n].
+   Returns 0, -1 on a label outside [0, k), -2 when out of memory. */
+int ut_logistic_objective(const double *x, const int32_t *y, const double *row_weight, ptrdiff_t n,
+                          int features, int k, double c, double ridge, const double *w, double *grad,
+                          double *loss_out);
+
 #endif
