@@ -97,13 +97,14 @@ export function fitGradientBoostingPredicting(
   const probability = Array.from({ length: outputs }, () => new Float64Array(n));
   const residual = new Float64Array(n);
   const hessian = new Float64Array(n);
+  const scratch = new Float64Array(n);
   const grower = new TreeGrower(x, n, features, o.maxDepth);
   const importanceSum = new Float64Array(features);
   const scale = k === 2 ? 1 : (k - 1) / k;
   let splitting = 0;
 
   for (let stage = 0; stage < o.stages; stage++) {
-    probabilities(raw, probability, n);
+    probabilities(raw, probability, n, scratch);
     const stageTrees: Tree[] = [];
     for (let j = 0; j < outputs; j++) {
       const target = k === 2 ? 1 : j;
@@ -158,13 +159,14 @@ export function decisionFunction(
   const { features, init, trees, learningRate } = model;
   const outputs = init.length;
   const x32 = Float32Array.from(x);
-  const out = new Float64Array(n * outputs);
-  for (let i = 0; i < n; i++) out.set(init, i * outputs);
+  // class-major while the trees add up: one tree's writes stay in one class's n values
+  const byClass = Array.from({ length: outputs }, (_, j) => new Float64Array(n).fill(init[j]));
   // tree by tree over all rows, adding the stages in the order training did
   const kernels = treeKernels();
   for (const stage of trees) {
     for (let j = 0; j < outputs; j++) {
       const { feature, threshold, left, right, value } = stage[j];
+      const column = byClass[j];
       if (kernels) {
         kernels.treePredict(
           feature,
@@ -176,9 +178,9 @@ export function decisionFunction(
           n,
           features,
           learningRate,
-          out,
-          outputs,
-          j,
+          column,
+          1,
+          0,
         );
         continue;
       }
@@ -187,10 +189,12 @@ export function decisionFunction(
         while (feature[node] >= 0) {
           node = x32[i * features + feature[node]] <= threshold[node] ? left[node] : right[node];
         }
-        out[i * outputs + j] += learningRate * value[node];
+        column[i] += learningRate * value[node];
       }
     }
   }
+  const out = new Float64Array(n * outputs);
+  for (let j = 0; j < outputs; j++) for (let i = 0; i < n; i++) out[i * outputs + j] = byClass[j][i];
   return out;
 }
 
@@ -231,20 +235,25 @@ export function featureImportances(model: GradientBoostingModel): Float64Array {
   return model.importances;
 }
 
-function probabilities(raw: Float64Array[], out: Float64Array[], n: number): void {
+function probabilities(raw: Float64Array[], out: Float64Array[], n: number, top: Float64Array): void {
   if (raw.length === 1) {
     for (let i = 0; i < n; i++) out[0][i] = 1 / (1 + Math.exp(-raw[0][i]));
     return;
   }
-  for (let i = 0; i < n; i++) {
-    let top = Number.NEGATIVE_INFINITY;
-    for (const r of raw) if (r[i] > top) top = r[i];
-    let z = 0;
-    for (let j = 0; j < raw.length; j++) {
-      const e = Math.exp(raw[j][i] - top);
-      out[j][i] = e;
-      z += e;
-    }
-    for (let j = 0; j < raw.length; j++) out[j][i] /= z;
+  // class by class over all rows (each loop streams over flat arrays), the softmax's sums in class order
+  const z = out[0];
+  top.fill(Number.NEGATIVE_INFINITY);
+  for (const r of raw) for (let i = 0; i < n; i++) if (r[i] > top[i]) top[i] = r[i];
+  for (let j = raw.length - 1; j >= 0; j--) {
+    const r = raw[j];
+    const o = out[j];
+    for (let i = 0; i < n; i++) o[i] = Math.exp(r[i] - top[i]);
   }
+  const sum = top; // the maxima are spent
+  sum.set(z);
+  for (let j = 1; j < raw.length; j++) {
+    const o = out[j];
+    for (let i = 0; i < n; i++) sum[i] += o[i];
+  }
+  for (const o of out) for (let i = 0; i < n; i++) o[i] /= sum[i];
 }
