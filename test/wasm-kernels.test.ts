@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
 import { nativeAddon } from '../src/engine/kernels/native/addon.ts';
+import { RELU_CONV } from '../src/engine/kernels/native/fused-training.ts';
+import { RELU_GRAD, reluGradient } from '../src/engine/kernels/native/relu-gradient.ts';
 import { preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
 import { Rng } from '../src/engine/rng.ts';
 import {
@@ -72,7 +74,7 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
     );
   });
 
-  it("native: a relu conv under a gradient tape runs one FusedConv2D, with the unfused path's gradients bit for bit", {
+  it("native: a relu conv under a gradient tape runs one fused kernel, with the unfused path's gradients bit for bit", {
     skip: engines.length < 2,
   }, async () => {
     preferNativeKernels(true);
@@ -108,8 +110,15 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
       (k) => k.name,
     );
     assert.ok(
-      kernels.includes('FusedConv2D') && !kernels.includes('Relu'),
+      kernels.includes(RELU_CONV) && !kernels.includes('Relu') && !kernels.includes('Step'),
       `kernels run: ${kernels.join(' ')}`,
+    );
+    // images that no variable produced get no gradient: the tape asks only for the filter's and bias'
+    const onlyWeights = (b: tf.Tensor, c: tf.Tensor) => fused(x, b, c);
+    const weightKernels = (await tf.profile(() => tf.dispose(tf.grads(onlyWeights)([w, bias])))).kernels;
+    assert.ok(
+      !weightKernels.some((k) => k.name === 'Conv2DBackpropInput'),
+      `kernels run: ${weightKernels.map((k) => k.name).join(' ')}`,
     );
     const want = run(unfused);
     run(fused).forEach((got, i) => {
@@ -174,6 +183,39 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
         assert.ok(relativeError(g, want[i]) <= 1e-5, `${engineName(native)} matmul variant ${i}`);
       });
     }
+  });
+
+  it("native: ReLU's one-pass gradient is Multiply(dy, Step(x)) bit for bit, NaN, infinities and -0 included", {
+    skip: engines.length < 2,
+  }, async () => {
+    preferNativeKernels(true);
+    const rng = new Rng(29);
+    // 8-wide lanes and a scalar tail
+    const n = 8 * 9 + 5;
+    const specials = [0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e-38, -1e-38];
+    const xs = randomArray(rng, n);
+    const dys = randomArray(rng, n);
+    specials.forEach((v, i) => {
+      xs[3 * i] = v;
+      dys[3 * i + 1] = v;
+      xs[n - 1 - i] = v;
+      dys[n - 1 - i] = specials[(i + 2) % specials.length];
+    });
+    const x = tf.tensor1d(xs);
+    const dy = tf.tensor1d(dys);
+    const fast = reluGradient(dy, x);
+    const profile = await tf.profile(() => tf.dispose(reluGradient(dy, x)));
+    assert.deepEqual(
+      profile.kernels.map((k) => k.name),
+      [RELU_GRAD],
+    );
+    const slow = tf.mul(dy, tf.step(x));
+    const bits = (t: tf.Tensor) => Buffer.from((t.dataSync() as Float32Array).buffer);
+    assert.ok(bits(fast).equals(bits(slow)), 'the one-pass gradient differs from Multiply(dy, Step(x))');
+    // the Relu op's own gradient runs it
+    const grad = tf.grad((a: tf.Tensor) => tf.relu(a))(x, dy);
+    assert.ok(bits(grad).equals(bits(slow)), "Relu's registered gradient differs");
+    tf.dispose([x, dy, fast, slow, grad]);
   });
 
   it('elementwise ops of a training step (bias adds, ReLU and its gradient, the Bernoulli loss) agree with cpu', async () => {

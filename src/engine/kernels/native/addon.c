@@ -189,7 +189,7 @@ static napi_value js_binary(napi_env env, napi_callback_info info) {
   int64_t op;
   REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
   REQUIRE(get_args(env, info, 4, argv), "binary takes 4 arguments");
-  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_ADD && op <= UT_MUL, "binary: unknown operation");
+  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_ADD && op <= UT_RELU_GRAD, "binary: unknown operation");
   REQUIRE(float_array(env, argv[1], &a, &na, 0) && float_array(env, argv[2], &b, &nb, 0) &&
               float_array(env, argv[3], &out, &nout, 0),
           "binary expects Float32Arrays");

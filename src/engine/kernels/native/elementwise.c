@@ -1,7 +1,7 @@
 /*
  * Elementwise kernels of a training step with AVX2: add/sub/mul (same shape, or the second operand
- * repeated along the leading axes: a bias), ReLU, Step (ReLU's gradient), Neg, Abs and Softplus. NaN
- * passes through every one as the cpu backend's does. Softplus uses Cephes-style expf/logf polynomials
+ * repeated along the leading axes: a bias), ReLU's gradient dy·step(x) in one pass, ReLU, Step, Neg,
+ * Abs and Softplus. NaN passes through every one as the cpu backend's does. Softplus uses Cephes-style expf/logf polynomials
  * (about 1 ulp) and the log1p(u) = log(1+u) * u / ((1+u) - 1) correction, so small exp(-|x|) stay exact.
  */
 #include <immintrin.h>
@@ -9,6 +9,22 @@
 #include <stdint.h>
 
 #include "kernels.h"
+
+/* step(x) = 1 where x > 0, x itself where NaN, else 0 */
+static inline float step_of(float x) { return x > 0.0f ? 1.0f : (x != x ? x : 0.0f); }
+
+/* out = dy * step(x): the very product Multiply(dy, Step(x)) computes (NaN, -0 and inf * 0 as there) */
+static void relu_grad(const float *dy, const float *x, float *out, ptrdiff_t n) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  ptrdiff_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256 positive = _mm256_and_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ), one);
+    const __m256 nan = _mm256_and_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), v);
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), _mm256_or_ps(positive, nan)));
+  }
+  for (; i < n; i++) out[i] = dy[i] * step_of(x[i]);
+}
 
 /* out[i] = a[i] op b[i % period] */
 void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, ptrdiff_t period) {
@@ -19,6 +35,9 @@ void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, 
       break;
     case UT_SUB:
       for (ptrdiff_t j = 0; j < period; j++) out[j] = a[j] - b[j];
+      break;
+    case UT_RELU_GRAD:
+      relu_grad(a, b, out, period);
       break;
     default:
       for (ptrdiff_t j = 0; j < period; j++) out[j] = a[j] * b[j];

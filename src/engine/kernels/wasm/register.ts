@@ -7,7 +7,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { nativeAddon } from '../native/addon.ts';
 import { BINARY_OPS, nativeBinaryConfig, nativeUnaryConfig, UNARY_OPS } from '../native/elementwise.ts';
-import { fuseTrainingConvs } from '../native/fused-training.ts';
+import { fuseTrainingConvs, RELU_CONV, reluConvConfig } from '../native/fused-training.ts';
 import {
   nativeBatchMatMulConfig,
   nativeConv2DBackpropFilterConfig,
@@ -15,6 +15,7 @@ import {
   nativeConv2DConfig,
   nativeFusedConv2DConfig,
 } from '../native/kernels.ts';
+import { installReluGradient, nativeReluGradConfig, RELU_GRAD } from '../native/relu-gradient.ts';
 import { batchMatMulConfig } from './BatchMatMul.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
@@ -72,7 +73,15 @@ export function registerWasmKernels(): CpuEngine {
         ...ELEMENTWISE.map(original),
       ];
   configs.push(identityConfig, castConfig(original('Cast')), unsortedSegmentSumConfig);
-  if (addon) fuseTrainingConvs(() => current === 'native-avx2' && getBackend() === 'wasm');
+  // kernels of our own names: only the native engine has them (reluGradient and the training
+  // convs fall back to tfjs' ops where they are missing)
+  for (const name of [RELU_GRAD, RELU_CONV])
+    if (getKernel(name, 'wasm') != null) unregisterKernel(name, 'wasm');
+  if (addon) {
+    configs.push(nativeReluGradConfig(addon), reluConvConfig());
+    installReluGradient();
+    fuseTrainingConvs(() => current === 'native-avx2' && getBackend() === 'wasm');
+  }
   for (const config of configs) {
     if (getKernel(config.kernelName, 'wasm') != null) unregisterKernel(config.kernelName, 'wasm');
     registerKernel(config);
