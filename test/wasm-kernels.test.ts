@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/engine/backend.ts';
+import { BERNOULLI_NLL, bernoulliNll, RELU_GRAD, reluGradient } from '../src/engine/fused-ops.ts';
 import { nativeAddon } from '../src/engine/kernels/native/addon.ts';
 import { RELU_CONV } from '../src/engine/kernels/native/fused-training.ts';
-import { RELU_GRAD, reluGradient } from '../src/engine/kernels/native/relu-gradient.ts';
 import { preferNativeKernels } from '../src/engine/kernels/wasm/register.ts';
 import { Rng } from '../src/engine/rng.ts';
 import {
@@ -216,6 +216,45 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
     const grad = tf.grad((a: tf.Tensor) => tf.relu(a))(x, dy);
     assert.ok(bits(grad).equals(bits(slow)), "Relu's registered gradient differs");
     tf.dispose([x, dy, fast, slow, grad]);
+  });
+
+  it('native: the Bernoulli loss as one kernel is the composite bit for bit, its gradient dy·(σ(l) − x) within 1e-6 of float64', {
+    skip: engines.length < 2,
+  }, async () => {
+    preferNativeKernels(true);
+    const rng = new Rng(31);
+    const n = 8 * 40 + 3;
+    const ls = randomArray(rng, n).map((v, i) => (i % 5 === 0 ? 40 * v : 4 * v));
+    ls.set([0, -0, 1e-30, -1e-30, 90, -90, 17, -17, Number.NaN]);
+    const xs = rng.fillUniform(new Float32Array(n), 0, 1).map((v, i) => (i % 3 === 0 ? Math.round(v) : v));
+    const dys = randomArray(rng, n);
+    const [logits, x, dy] = [ls, xs, dys].map((a) => tf.tensor1d(a));
+    const bits = (t: tf.Tensor) => Buffer.from((t.dataSync() as Float32Array).buffer);
+    const composite = tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.softplus(tf.neg(tf.abs(logits))));
+    const fused = bernoulliNll(logits, x);
+    const profile = await tf.profile(() => tf.dispose(bernoulliNll(logits, x)));
+    assert.deepEqual(
+      profile.kernels.map((k) => k.name),
+      [BERNOULLI_NLL],
+    );
+    assert.ok(bits(fused).equals(bits(composite)), 'the fused loss differs from the composite');
+    const [dl, dx] = tf.grads((a: tf.Tensor, b: tf.Tensor) => bernoulliNll(a, b))([logits, x], dy);
+    const got = dl.dataSync();
+    const gotX = dx.dataSync();
+    for (let i = 0; i < n; i++) {
+      const l = ls[i];
+      if (Number.isNaN(l)) {
+        assert.ok(Number.isNaN(got[i]), `NaN logit ${i}: gradient ${got[i]}`);
+        continue;
+      }
+      const want = dys[i] * (1 / (1 + Math.exp(-l)) - xs[i]);
+      assert.ok(
+        Math.abs(got[i] - want) <= 1e-6 * Math.abs(dys[i]) + 1e-30,
+        `logit ${l}: ${got[i]} vs ${want}`,
+      );
+      assert.equal(gotX[i], Math.fround(dys[i] * -l), `x gradient at ${i}`);
+    }
+    tf.dispose([logits, x, dy, composite, fused, dl, dx]);
   });
 
   it('elementwise ops of a training step (bias adds, ReLU and its gradient, the Bernoulli loss) agree with cpu', async () => {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { bernoulliNll } from '../engine/fused-ops.ts';
 import type { DecoderDistribution } from './latent-layout.ts';
 
 // The decoder's output distribution p(x|z), one implementation for training, pictures and the browser
@@ -7,12 +8,8 @@ import type { DecoderDistribution } from './latent-layout.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
-/** −log p(x|logits) of a Bernoulli decoder per pixel: softplus(l) − l·x, in the overflow-free form. */
-export function bernoulliPerPixel(logits: tf.Tensor, x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() =>
-    tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.softplus(tf.neg(tf.abs(logits)))),
-  );
-}
+/** −log p(x|logits) of a Bernoulli decoder per pixel: softplus(l) − l·x (fused-ops.ts). */
+export const bernoulliPerPixel = bernoulliNll;
 
 /** −log N(x; mean, exp(logVar)) per element. */
 export function gaussianPerElement(x: tf.Tensor, mean: tf.Tensor, logVar: tf.Tensor): tf.Tensor {

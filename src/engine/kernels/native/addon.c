@@ -189,7 +189,7 @@ static napi_value js_binary(napi_env env, napi_callback_info info) {
   int64_t op;
   REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
   REQUIRE(get_args(env, info, 4, argv), "binary takes 4 arguments");
-  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_ADD && op <= UT_RELU_GRAD, "binary: unknown operation");
+  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_ADD && op <= UT_MUL, "binary: unknown operation");
   REQUIRE(float_array(env, argv[1], &a, &na, 0) && float_array(env, argv[2], &b, &nb, 0) &&
               float_array(env, argv[3], &out, &nout, 0),
           "binary expects Float32Arrays");
@@ -213,6 +213,31 @@ static napi_value js_unary(napi_env env, napi_callback_info info) {
   REQUIRE(napi_get_value_double(env, argv[3], &alpha) == napi_ok, "unary: alpha must be a number");
   REQUIRE(nout == nx, "unary: array sizes do not match");
   ut_unary((int)op, x, out, (ptrdiff_t)nx, (float)alpha);
+  return NULL;
+}
+
+/* fused(op, out, a, b[, c]): out = the fused op of a, b (and c), Float32Arrays of one size */
+static napi_value js_fused(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  size_t argc = 5;
+  const float *in[3];
+  float *out;
+  size_t n, len;
+  int64_t op;
+  REQUIRE(cpu_ok(), "this CPU lacks AVX2/FMA");
+  REQUIRE(napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 4 && argc <= 5,
+          "fused takes 4 or 5 arguments");
+  REQUIRE(int_arg(env, argv[0], &op) && op >= UT_RELU_GRAD && op <= UT_BERNOULLI_NLL_GRAD,
+          "fused: unknown operation");
+  REQUIRE(argc == (op == UT_BERNOULLI_NLL_GRAD ? 5u : 4u), "fused: wrong number of inputs for the operation");
+  REQUIRE(float_array(env, argv[1], &out, &n, 0), "fused expects Float32Arrays");
+  for (size_t k = 2; k < argc; k++) {
+    float *data;
+    REQUIRE(float_array(env, argv[k], &data, &len, 0), "fused expects Float32Arrays");
+    REQUIRE(len == n, "fused: array sizes do not match");
+    in[k - 2] = data;
+  }
+  ut_fused((int)op, in, out, (ptrdiff_t)n);
   return NULL;
 }
 
@@ -409,6 +434,7 @@ NAPI_MODULE_INIT() {
       {"sumLeading", NULL, js_sum_leading, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sumTrailing", NULL, js_sum_trailing, NULL, NULL, NULL, napi_enumerable, NULL},
       {"binary", NULL, js_binary, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fused", NULL, js_fused, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unary", NULL, js_unary, NULL, NULL, NULL, napi_enumerable, NULL},
       {"weightedSum", NULL, js_weighted_sum, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, js_adam, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -32,6 +32,12 @@ export interface NativeAddon {
   sumTrailing(x: Float32Array, out: Float32Array, kept: number, reduced: number): void;
   /** out = a op b (op: index in elementwise.ts' BINARY_OPS); b as long as a, or repeated along its leading axes */
   binary(op: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /**
+   * out = a fused op of src/engine/fused-ops.ts (op: index in fused-kernels.ts' FUSED_KERNELS) of its
+   * inputs, all as long as out: ReLU's gradient (dy, x), the Bernoulli loss (logits, x), its gradient
+   * (dy, logits, x)
+   */
+  fused(op: number, out: Float32Array, ...inputs: Float32Array[]): void;
   /** out = f(x) (op: index in UNARY_OPS); alpha is Step's value where x <= 0 */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /** out = Σ weights[j]·parts[j], each term added in float64 (combineShards' arithmetic) */

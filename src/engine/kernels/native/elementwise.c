@@ -1,7 +1,7 @@
 /*
  * Elementwise kernels of a training step with AVX2: add/sub/mul (same shape, or the second operand
- * repeated along the leading axes: a bias), ReLU's gradient dy·step(x) in one pass, ReLU, Step, Neg,
- * Abs and Softplus. NaN passes through every one as the cpu backend's does. Softplus uses Cephes-style expf/logf polynomials
+ * repeated along the leading axes: a bias), ReLU, Step, Neg, Abs and Softplus; and the fused ops of
+ * src/engine/fused-ops.ts. NaN passes through every one as the cpu backend's does. Softplus uses Cephes-style expf/logf polynomials
  * (about 1 ulp) and the log1p(u) = log(1+u) * u / ((1+u) - 1) correction, so small exp(-|x|) stay exact.
  */
 #include <immintrin.h>
@@ -9,22 +9,6 @@
 #include <stdint.h>
 
 #include "kernels.h"
-
-/* step(x) = 1 where x > 0, x itself where NaN, else 0 */
-static inline float step_of(float x) { return x > 0.0f ? 1.0f : (x != x ? x : 0.0f); }
-
-/* out = dy * step(x): the very product Multiply(dy, Step(x)) computes (NaN, -0 and inf * 0 as there) */
-static void relu_grad(const float *dy, const float *x, float *out, ptrdiff_t n) {
-  const __m256 one = _mm256_set1_ps(1.0f);
-  ptrdiff_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_loadu_ps(x + i);
-    const __m256 positive = _mm256_and_ps(_mm256_cmp_ps(v, _mm256_setzero_ps(), _CMP_GT_OQ), one);
-    const __m256 nan = _mm256_and_ps(_mm256_cmp_ps(v, v, _CMP_UNORD_Q), v);
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), _mm256_or_ps(positive, nan)));
-  }
-  for (; i < n; i++) out[i] = dy[i] * step_of(x[i]);
-}
 
 /* out[i] = a[i] op b[i % period] */
 void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, ptrdiff_t period) {
@@ -35,9 +19,6 @@ void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, 
       break;
     case UT_SUB:
       for (ptrdiff_t j = 0; j < period; j++) out[j] = a[j] - b[j];
-      break;
-    case UT_RELU_GRAD:
-      relu_grad(a, b, out, period);
       break;
     default:
       for (ptrdiff_t j = 0; j < period; j++) out[j] = a[j] * b[j];
@@ -127,5 +108,59 @@ void ut_unary(int op, const float *x, float *out, ptrdiff_t n, float alpha) {
       for (ptrdiff_t j = i; j < n; j++) out[j] = tail[j - i];
     }
   }
+  }
+}
+
+/* dy * step(x): the very product Multiply(dy, Step(x)) computes (NaN, -0 and inf * 0 as there) */
+static inline __m256 relu_grad256(__m256 dy, __m256 x) {
+  const __m256 positive = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ), _mm256_set1_ps(1.0f));
+  const __m256 nan = _mm256_and_ps(_mm256_cmp_ps(x, x, _CMP_UNORD_Q), x);
+  return _mm256_mul_ps(dy, _mm256_or_ps(positive, nan));
+}
+
+/* relu(l) - l*x + softplus(-|l|), each operation rounded to float32 as the composite's kernels do */
+static inline __m256 bernoulli_nll256(__m256 l, __m256 x) {
+  const __m256 relu = _mm256_blendv_ps(l, _mm256_setzero_ps(), _mm256_cmp_ps(l, _mm256_setzero_ps(), _CMP_LT_OQ));
+  const __m256 linear = _mm256_sub_ps(relu, _mm256_mul_ps(l, x));
+  return _mm256_add_ps(linear, softplus256(_mm256_or_ps(l, _mm256_set1_ps(-0.0f))));
+}
+
+/* dy * (sigmoid(l) - x), sigmoid from e = exp(-|l|): 1 / (1 + e) for l >= 0, e / (1 + e) below */
+static inline __m256 bernoulli_nll_grad256(__m256 dy, __m256 l, __m256 x) {
+  const __m256 e = exp256(_mm256_or_ps(l, _mm256_set1_ps(-0.0f)));
+  const __m256 denominator = _mm256_add_ps(_mm256_set1_ps(1.0f), e);
+  const __m256 below = _mm256_cmp_ps(l, _mm256_setzero_ps(), _CMP_LT_OQ);
+  const __m256 sigmoid = _mm256_div_ps(_mm256_blendv_ps(_mm256_set1_ps(1.0f), e, below), denominator);
+  /* NaN logits give NaN, as the composite's Sigmoid does */
+  const __m256 s = _mm256_blendv_ps(sigmoid, l, _mm256_cmp_ps(l, l, _CMP_UNORD_Q));
+  return _mm256_mul_ps(dy, _mm256_sub_ps(s, x));
+}
+
+static inline __m256 fused256(int op, const float *const *in, ptrdiff_t i) {
+  switch (op) {
+  case UT_RELU_GRAD:
+    return relu_grad256(_mm256_loadu_ps(in[0] + i), _mm256_loadu_ps(in[1] + i));
+  case UT_BERNOULLI_NLL:
+    return bernoulli_nll256(_mm256_loadu_ps(in[0] + i), _mm256_loadu_ps(in[1] + i));
+  default:
+    return bernoulli_nll_grad256(_mm256_loadu_ps(in[0] + i), _mm256_loadu_ps(in[1] + i), _mm256_loadu_ps(in[2] + i));
+  }
+}
+
+void ut_fused(int op, const float *const *in, float *out, ptrdiff_t n) {
+  const int inputs = op == UT_BERNOULLI_NLL_GRAD ? 3 : 2;
+  ptrdiff_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, fused256(op, in, i));
+  if (i < n) {
+    /* the tail through the same lanes, padded with zeros */
+    float tail[3][8] = {{0}};
+    const float *padded[3];
+    for (int k = 0; k < inputs; k++) {
+      for (ptrdiff_t j = i; j < n; j++) tail[k][j - i] = in[k][j];
+      padded[k] = tail[k];
+    }
+    float result[8];
+    _mm256_storeu_ps(result, fused256(op, padded, 0));
+    for (ptrdiff_t j = i; j < n; j++) out[j] = result[j - i];
   }
 }

@@ -1,8 +1,8 @@
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
+import { reluGradient } from '../../fused-ops.ts';
 import { runKernel, type Wasm } from '../wasm/heap.ts';
 import { config } from './kernels.ts';
-import { reluGradient } from './relu-gradient.ts';
 
 /**
  * Conv + bias + ReLU as one FusedConv2D kernel while training too. tfjs-core's fused.conv2d declines to

@@ -32,9 +32,11 @@ void ut_sum_leading(const float *x, ptrdiff_t reduced, ptrdiff_t kept, float *ou
 void ut_sum_trailing(const float *x, ptrdiff_t kept, ptrdiff_t reduced, float *out);
 
 /* Operation codes of ut_binary and ut_unary (the order of addon.ts' BINARY_OPS and UNARY_OPS). */
-/* UT_RELU_GRAD: out = a * step(b), ReLU's gradient (dy, x) in one pass, as Multiply(dy, Step(x)) */
-enum { UT_ADD, UT_SUB, UT_MUL, UT_RELU_GRAD };
+enum { UT_ADD, UT_SUB, UT_MUL };
 enum { UT_RELU, UT_STEP, UT_NEG, UT_ABS, UT_SOFTPLUS };
+/* the fused ops of src/engine/fused-ops.ts, inputs of n values each */
+enum { UT_RELU_GRAD, UT_BERNOULLI_NLL, UT_BERNOULLI_NLL_GRAD };
+void ut_fused(int op, const float *const *in, float *out, ptrdiff_t n);
 
 /* out[i] = a[i] op b[i % period] for i < n (period divides n: same shape, or b a trailing bias). */
 void ut_binary(int op, const float *a, const float *b, float *out, ptrdiff_t n, ptrdiff_t period);

@@ -7,6 +7,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { nativeAddon } from '../native/addon.ts';
 import { BINARY_OPS, nativeBinaryConfig, nativeUnaryConfig, UNARY_OPS } from '../native/elementwise.ts';
+import { FUSED_KERNELS, installFusedGradients, nativeFusedConfigs } from '../native/fused-kernels.ts';
 import { fuseTrainingConvs, RELU_CONV, reluConvConfig } from '../native/fused-training.ts';
 import {
   nativeBatchMatMulConfig,
@@ -15,7 +16,6 @@ import {
   nativeConv2DConfig,
   nativeFusedConv2DConfig,
 } from '../native/kernels.ts';
-import { installReluGradient, nativeReluGradConfig, RELU_GRAD } from '../native/relu-gradient.ts';
 import { batchMatMulConfig } from './BatchMatMul.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
@@ -73,13 +73,13 @@ export function registerWasmKernels(): CpuEngine {
         ...ELEMENTWISE.map(original),
       ];
   configs.push(identityConfig, castConfig(original('Cast')), unsortedSegmentSumConfig);
-  // kernels of our own names: only the native engine has them (reluGradient and the training
-  // convs fall back to tfjs' ops where they are missing)
-  for (const name of [RELU_GRAD, RELU_CONV])
+  // kernels of our own names: only the native engine has them (fused-ops.ts and the training convs
+  // fall back to tfjs' ops where they are missing)
+  for (const name of [...FUSED_KERNELS, RELU_CONV])
     if (getKernel(name, 'wasm') != null) unregisterKernel(name, 'wasm');
   if (addon) {
-    configs.push(nativeReluGradConfig(addon), reluConvConfig());
-    installReluGradient();
+    configs.push(...nativeFusedConfigs(addon), reluConvConfig());
+    installFusedGradients();
     fuseTrainingConvs(() => current === 'native-avx2' && getBackend() === 'wasm');
   }
   for (const config of configs) {
