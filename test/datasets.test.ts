@@ -837,3 +837,25 @@ describe('untangle train on the new datasets', () => {
     assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).dataPath, join(dir, 'x.npy'));
   });
 });
+
+describe('observations into a reused array', () => {
+  it('draws the same observations into a dirty array as into a fresh one, and refuses one of the wrong size', () => {
+    const datasets = [
+      createDataset('dsprites'),
+      createDataset('dsprites', 'noisy'),
+      createDataset('shapes3d'),
+    ];
+    for (const data of datasets) {
+      const factors = data.sampleFactors(3, new Rng(5));
+      const fresh = data.sampleObservationsFromFactors(factors, new Rng(6));
+      const dirty = new Float32Array(fresh.length).fill(7);
+      const got = data.sampleObservationsFromFactors(factors, new Rng(6), dirty);
+      assert.equal(got, dirty, `${data.name}: the array given is the one returned`);
+      assert.deepEqual(got, fresh, `${data.name}: the same observations`);
+      assert.throws(
+        () => data.sampleObservationsFromFactors(factors, new Rng(6), new Float32Array(fresh.length - 1)),
+        /an output array of/,
+      );
+    }
+  });
+});

@@ -257,6 +257,32 @@ describe('wasm-backend kernels (native and wasm) match the cpu backend', async (
     tf.dispose([logits, x, dy, composite, fused, dl, dx]);
   });
 
+  it("Sum's gradient is dy broadcast (tfjs' dy·ones bit for bit) and makes no host array of x's size", async () => {
+    const rng = new Rng(37);
+    const values = randomArray(rng, 6 * 5 * 4);
+    const dys = randomArray(rng, 6 * 4);
+    dys.set([Number.NaN, Number.POSITIVE_INFINITY, -0, 0]);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const x = tf.tensor3d(values, [6, 5, 4]);
+      const dy = tf.tensor2d(dys, [6, 4]);
+      const got = tf.grad((a: tf.Tensor) => tf.sum(a, 1))(x, dy);
+      const want = tf.mul(tf.reshape(dy, [6, 1, 4]), tf.ones([6, 5, 4]));
+      const bits = (t: tf.Tensor) => Buffer.from((t.dataSync() as Float32Array).buffer);
+      assert.ok(bits(got).equals(bits(want)), `${backend}: the gradient differs from dy·ones`);
+      const whole = tf.grad((a: tf.Tensor) => tf.sum(a))(x);
+      assert.deepEqual(Array.from(whole.dataSync()), new Array(120).fill(1), `${backend}: d sum / dx`);
+      tf.dispose([x, dy, got, want, whole]);
+    }
+    // 4 MB of x: its gradient is made on the backend, not from a host array of ones
+    const big = tf.zeros([1 << 20]);
+    const before = process.memoryUsage().arrayBuffers;
+    const g = tf.grad((a: tf.Tensor) => tf.sum(a))(big);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    assert.ok(grown < 1 << 20, `host array buffers grew by ${grown} bytes`);
+    tf.dispose([big, g]);
+  });
+
   it('elementwise ops of a training step (bias adds, ReLU and its gradient, the Bernoulli loss) agree with cpu', async () => {
     const run = () => {
       const rng = new Rng(13);

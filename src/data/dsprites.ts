@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import type { GroundTruthData } from './ground-truth.ts';
+import { type GroundTruthData, observationArray } from './ground-truth.ts';
 import { rasteriseSprite } from './sprite-masks.ts';
 
 /**
@@ -130,12 +130,12 @@ export function createDSprites({ variant = 'binary' }: { variant?: DSpritesVaria
       for (let i = 0; i < n * 5; i++) out[i] = rng.int(DSPRITES_FACTOR_SIZES[i % 5]);
       return out;
     },
-    sampleObservationsFromFactors(factors: Int32Array, rng: Rng): Float32Array {
+    sampleObservationsFromFactors(factors: Int32Array, rng: Rng, target?: Float32Array): Float32Array {
       if (factors.length % 5 !== 0) {
         throw new RangeError(`dsprites: ${factors.length} factor values, expected rows of 5`);
       }
       const n = factors.length / 5;
-      const out = new Float32Array(n * size);
+      const out = observationArray('dsprites', n * size, target);
       for (let i = 0; i < n; i++) {
         const row = factors.subarray(i * 5, i * 5 + 5);
         if (variant === 'color') {

@@ -14,18 +14,33 @@ export interface GroundTruthData {
   readonly deterministic?: boolean;
   /** n rows of factor indices, row-major [n, numFactors]. */
   sampleFactors(n: number, rng: Rng): Int32Array;
-  /** Observations in [0, 1], row-major [n, h, w, c], for n rows of factor indices. */
-  sampleObservationsFromFactors(factors: Int32Array, rng: Rng): Float32Array;
+  /**
+   * Observations in [0, 1], row-major [n, h, w, c], for n rows of factor indices; into `out` when given
+   * (see observationArray), so a training loop need not allocate a batch every step.
+   */
+  sampleObservationsFromFactors(factors: Int32Array, rng: Rng, out?: Float32Array): Float32Array;
 }
 
-/** n observations and the factors that produced them. */
+/**
+ * Where n observations of `size` values go: `out` zeroed (it must hold exactly n·size), else a fresh
+ * array. A fresh batch per step counts as external memory that sets off full V8 collections.
+ */
+export function observationArray(name: string, length: number, out?: Float32Array): Float32Array {
+  if (out == null) return new Float32Array(length);
+  if (out.length !== length)
+    throw new RangeError(`${name}: an output array of ${out.length} values for ${length} observation values`);
+  return out.fill(0);
+}
+
+/** n observations and the factors that produced them; the observations into `out` when given. */
 export function sampleBatch(
   data: GroundTruthData,
   n: number,
   rng: Rng,
+  out?: Float32Array,
 ): { factors: Int32Array; x: Float32Array } {
   const factors = data.sampleFactors(n, rng);
-  return { factors, x: data.sampleObservationsFromFactors(factors, rng) };
+  return { factors, x: data.sampleObservationsFromFactors(factors, rng, out) };
 }
 
 /** How many factor combinations (states) a dataset has: the product of its factor sizes. */

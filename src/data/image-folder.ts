@@ -4,7 +4,7 @@ import type { Rng } from '../engine/rng.ts';
 import { integerValues, readArrayFile } from '../io/array-file.ts';
 import { InputError } from '../io/input-error.ts';
 import { decodePng, readPngHeader } from '../io/png.ts';
-import type { GroundTruthData } from './ground-truth.ts';
+import { type GroundTruthData, observationArray } from './ground-truth.ts';
 
 /**
  * A finite set of images, each with a row of discrete factors (labels): the user's own images (a folder
@@ -108,11 +108,11 @@ export function imageSetData(
       }
       return out;
     },
-    sampleObservationsFromFactors(rows: Int32Array, rng: Rng): Float32Array {
+    sampleObservationsFromFactors(rows: Int32Array, rng: Rng, target?: Float32Array): Float32Array {
       if (rows.length % k !== 0)
         throw new RangeError(`${name}: ${rows.length} factor values, expected rows of ${k}`);
       const n = rows.length / k;
-      const out = new Float32Array(n * pixels);
+      const out = observationArray(name, n * pixels, target);
       for (let i = 0; i < n; i++) {
         checkRow(rows, i);
         const group = groups.get(keyOf(rows, i));

@@ -1,5 +1,5 @@
 import type { Rng } from '../engine/rng.ts';
-import type { GroundTruthData } from './ground-truth.ts';
+import { type GroundTruthData, observationArray } from './ground-truth.ts';
 
 /**
  * A procedural 3D-shapes scene after Burgess & Kim (2018): an object on a floor before a back wall, seen
@@ -319,11 +319,11 @@ export function createShapes3d(): GroundTruthData & { readonly numObservations: 
       for (let i = 0; i < n * 6; i++) out[i] = rng.int(SHAPES3D_FACTOR_SIZES[i % 6]);
       return out;
     },
-    sampleObservationsFromFactors(factors: Int32Array): Float32Array {
+    sampleObservationsFromFactors(factors: Int32Array, _rng?: Rng, target?: Float32Array): Float32Array {
       if (factors.length % 6 !== 0)
         throw new RangeError(`shapes3d: ${factors.length} factor values, expected rows of 6`);
       const n = factors.length / 6;
-      const out = new Float32Array(n * PIXELS * 3);
+      const out = observationArray('shapes3d', n * PIXELS * 3, target);
       for (let i = 0; i < n; i++) renderShapes3d(factors, out, i * PIXELS * 3, i * 6);
       return out;
     },

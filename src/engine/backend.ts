@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // The union package's Node bundle is the one loadable place that registers every op's gradient.
 import '@tensorflow/tfjs';
+import { installSumGradient } from './fused-ops.ts';
 import { registerWasmKernels } from './kernels/wasm/register.ts';
 import { forbidSyncReads, reportDeviceErrors } from './kernels/webgpu/program.ts';
 import { registerWebgpuKernels } from './kernels/webgpu/register.ts';
@@ -20,6 +21,7 @@ export type BackendName = (typeof BACKENDS)[number];
  * the optional `webgpu` package (Dawn).
  */
 export async function useBackend(name: BackendName): Promise<void> {
+  installSumGradient();
   if (name === 'wasm') registerWasmKernels();
   if (name === 'webgpu') await registerWebgpu();
   const ok = await tf.setBackend(name);

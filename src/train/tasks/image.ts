@@ -54,6 +54,7 @@ export function imageTask(config: TrainConfig, rng: Rng): ImageTask {
   const replica = imageReplica(config, rng);
   const [h, w, c] = replica.data.observationShape;
   const perExample = h * w * c;
+  let batchArray: Float32Array | undefined;
   return {
     ...replica,
     config,
@@ -62,7 +63,9 @@ export function imageTask(config: TrainConfig, rng: Rng): ImageTask {
     rateKey: 'imgPerSec',
     progressTerms: { loss: 'total', rec: 'reconstruction', kl: 'kl' },
     sampleBatch(batchRng) {
-      const { x, factors } = sampleBatch(replica.data, config.batchSize, batchRng);
+      // one batch array for the run: a step's batch is done with when its update resolves
+      batchArray ??= new Float32Array(config.batchSize * perExample);
+      const { x, factors } = sampleBatch(replica.data, config.batchSize, batchRng, batchArray);
       return { x, factors, shape: [config.batchSize, h, w, c], size: config.batchSize, firstExample: 0 };
     },
     split(batch, parts) {
