@@ -29,6 +29,15 @@ static inline void scan_init(scan_state *q, const float *values, int f, ptrdiff_
   q->f = f;
 }
 
+/* The best split so far of feature f (a rare event: most rows improve on nothing). */
+static inline void record_split(int f, double improvement, double nl, double last, double v,
+                                double *best_improvement, int32_t *best_left, double *best_threshold) {
+  best_improvement[f] = improvement;
+  best_left[f] = (int32_t)nl;
+  const double threshold = last / 2 + v / 2;
+  best_threshold[f] = threshold == v ? last : threshold;
+}
+
 /* One row of one feature's scan: the candidate before position s, then the row joins the left side. */
 static inline int scan_step(scan_state *q, const int32_t *rows, const double *r, ptrdiff_t n, ptrdiff_t s,
                             double nl, double nr, double sum, double *best_improvement, int32_t *best_left,
@@ -39,10 +48,7 @@ static inline int scan_step(scan_state *q, const int32_t *rows, const double *r,
     if (diff * diff > q->above * (nl * nr)) {
       const double improvement = (diff * diff) / (nl * nr);
       q->above = improvement * (1 + TIE) + 1e-300;
-      best_improvement[q->f] = improvement;
-      best_left[q->f] = (int32_t)nl;
-      const double threshold = q->last / 2 + v / 2;
-      best_threshold[q->f] = threshold == v ? q->last : threshold;
+      record_split(q->f, improvement, nl, q->last, v, best_improvement, best_left, best_threshold);
     }
   }
   const int32_t i = rows[(ptrdiff_t)q->f * n + s];
@@ -50,15 +56,6 @@ static inline int scan_step(scan_state *q, const int32_t *rows, const double *r,
   q->left_sum += r[i];
   q->last = v;
   return 0;
-}
-
-/* The best split so far of lane g's feature f (a rare event: most rows improve on nothing). */
-static inline void record_split(int f, double improvement, double nl, double last, double v,
-                                double *best_improvement, int32_t *best_left, double *best_threshold) {
-  best_improvement[f] = improvement;
-  best_left[f] = (int32_t)nl;
-  const double threshold = last / 2 + v / 2;
-  best_threshold[f] = threshold == v ? last : threshold;
 }
 
 /* Four features' scans at once, one per AVX2 lane: each lane does scan_step's arithmetic in its order (no FMA,
