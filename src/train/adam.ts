@@ -17,8 +17,9 @@ export class Adam {
     readonly sizes: readonly number[],
     readonly options: AdamOptions,
   ) {
-    this.m = sizes.map((n) => new Float32Array(n));
-    this.v = sizes.map((n) => new Float32Array(n));
+    // on shared memory: data-parallel workers update their share of the variables in place
+    this.m = sizes.map((n) => new Float32Array(new SharedArrayBuffer(4 * n)));
+    this.v = sizes.map((n) => new Float32Array(new SharedArrayBuffer(4 * n)));
   }
 
   get iterations(): number {
@@ -27,32 +28,21 @@ export class Adam {
 
   /** Updates params[i] in place with grads[i]. */
   apply(params: Float32Array[], grads: Float32Array[]): void {
+    const constants = this.nextConstants();
+    params.forEach((theta, k) => {
+      adamStep(theta, grads[k], this.m[k], this.v[k], constants);
+    });
+  }
+
+  /**
+   * Counts a step and returns its constants [lr_t, β1, β2, ε, 1-β1, 1-β2], for adamStep on each
+   * variable (where the variables are split over threads, worker-pool.ts).
+   */
+  nextConstants(): Float64Array {
     const { learningRate, beta1, beta2, epsilon } = this.options;
     this.step += 1;
     const lrT = (learningRate * Math.sqrt(1 - beta2 ** this.step)) / (1 - beta1 ** this.step);
-    const a1 = 1 - beta1;
-    const a2 = 1 - beta2;
-    const addon = nativeAddon();
-    if (addon) {
-      const constants = Float64Array.of(lrT, beta1, beta2, epsilon, a1, a2);
-      params.forEach((theta, k) => {
-        addon.adam(theta, grads[k], this.m[k], this.v[k], constants);
-      });
-      return;
-    }
-    for (let k = 0; k < params.length; k++) {
-      const theta = params[k];
-      const g = grads[k];
-      const m = this.m[k];
-      const v = this.v[k];
-      for (let i = 0; i < theta.length; i++) {
-        const mi = beta1 * m[i] + a1 * g[i];
-        const vi = beta2 * v[i] + a2 * g[i] * g[i];
-        m[i] = mi;
-        v[i] = vi;
-        theta[i] -= (lrT * mi) / (Math.sqrt(vi) + epsilon);
-      }
-    }
+    return Float64Array.of(lrT, beta1, beta2, epsilon, 1 - beta1, 1 - beta2);
   }
 
   /** m and v of every variable, in order: [m_0, v_0, m_1, v_1, ...]. */
@@ -72,5 +62,28 @@ export class Adam {
       slot.set(values[i]);
     });
     this.step = step;
+  }
+}
+
+/** One variable's Adam step in place, with a step's constants (Adam.nextConstants). */
+export function adamStep(
+  theta: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  constants: Float64Array,
+): void {
+  const addon = nativeAddon();
+  if (addon) {
+    addon.adam(theta, g, m, v, constants);
+    return;
+  }
+  const [lrT, beta1, beta2, epsilon, a1, a2] = constants;
+  for (let i = 0; i < theta.length; i++) {
+    const mi = beta1 * m[i] + a1 * g[i];
+    const vi = beta2 * v[i] + a2 * g[i] * g[i];
+    m[i] = mi;
+    v[i] = vi;
+    theta[i] -= (lrT * mi) / (Math.sqrt(vi) + epsilon);
   }
 }

@@ -80,42 +80,51 @@ export function readInto(t: tf.Tensor, into: Float32Array): Float32Array {
   return into;
 }
 
-/**
- * The batch-mean of shard results, weighted by shard size (each shard's loss is a mean over its examples).
- * `into`, when given, receives the mean gradients (one array per variable, reused from step to step).
- */
-export function combineShards(shards: ShardResult[], into?: Float32Array[]): ShardResult {
-  if (shards.length === 1) return shards[0];
+/** Shard results' batch-mean loss terms, and each shard's weight in the mean (its share of the batch). */
+export interface ShardTerms extends Omit<ShardResult, 'grads'> {
+  weights: Float64Array;
+}
+
+/** The batch-mean of shard results' loss terms, weighted by shard size (each is a mean over its examples). */
+export function meanOfShardTerms(shards: Omit<ShardResult, 'grads'>[]): ShardTerms {
   const size = shards.reduce((n, s) => n + s.size, 0);
-  const weights = shards.map((s) => s.size / size);
-  const mean = (pick: (s: ShardResult) => number) =>
+  const weights = Float64Array.from(shards, (s) => s.size / size);
+  const mean = (pick: (s: Omit<ShardResult, 'grads'>) => number) =>
     shards.reduce((acc, s, j) => acc + weights[j] * pick(s), 0);
-  const addon = nativeAddon();
-  const meanArray = (arrays: Float32Array[], target?: Float32Array) => {
-    const out = target ?? new Float32Array(arrays[0].length);
-    // the same float64-then-float32 arithmetic in C where the addon loads
-    if (addon && arrays.length <= 64) {
-      addon.weightedSum(arrays, Float64Array.from(weights), out);
-      return out;
-    }
-    out.fill(0);
-    for (let j = 0; j < arrays.length; j++) {
-      const a = arrays[j];
-      const w = weights[j];
-      for (let i = 0; i < out.length; i++) out[i] += w * a[i];
-    }
-    return out;
-  };
   return {
     size,
     total: mean((s) => s.total),
     terms: Object.fromEntries(Object.keys(shards[0].terms).map((name) => [name, mean((s) => s.terms[name])])),
-    klPerDim: shards[0].klPerDim && meanArray(shards.map((s) => s.klPerDim!)),
-    grads: shards[0].grads.map((_, i) =>
-      meanArray(
-        shards.map((s) => s.grads[i]),
-        into?.[i],
+    klPerDim:
+      shards[0].klPerDim &&
+      weightedMean(
+        shards.map((s) => s.klPerDim!),
+        weights,
       ),
-    ),
+    weights,
   };
+}
+
+/**
+ * Σ weights[j]·arrays[j], each term added in float64 and rounded to float32 (in C where the addon
+ * loads, the same arithmetic), into `into` when given.
+ */
+export function weightedMean(
+  arrays: Float32Array[],
+  weights: Float64Array,
+  into?: Float32Array,
+): Float32Array {
+  const out = into ?? new Float32Array(arrays[0].length);
+  const addon = nativeAddon();
+  if (addon && arrays.length <= 64) {
+    addon.weightedSum(arrays, weights, out);
+    return out;
+  }
+  out.fill(0);
+  for (let j = 0; j < arrays.length; j++) {
+    const a = arrays[j];
+    const w = weights[j];
+    for (let i = 0; i < out.length; i++) out[i] += w * a[i];
+  }
+  return out;
 }

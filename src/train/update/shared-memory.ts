@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Adam } from '../adam.ts';
-import { prepareShard, type ShardResult, shardGradients } from '../gradients.ts';
+import { prepareShard, shardGradients } from '../gradients.ts';
 import { ParameterStore } from '../parameters.ts';
 import type { BatchSlice, TrainTask } from '../task.ts';
 import { type GradientWorkers, startWorkers } from '../worker-pool.ts';
@@ -30,7 +30,7 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
   );
   const names = model.objectives.map((o) => o.name);
   const workers: GradientWorkers<S> | undefined =
-    threads > 1 && !model.batchCoupled ? await startWorkers(task, store, threads) : undefined;
+    threads > 1 && !model.batchCoupled ? await startWorkers(task, store, threads, adams) : undefined;
   // this thread's gradients when it trains alone, rewritten every step
   const grads = workers ? [] : indices.map((list) => list.map((i) => new Float32Array(store.sizes[i])));
   let last: ObjectiveLoss[] = [];
@@ -40,24 +40,22 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
     async step(step, stepSeed, batch) {
       last = [];
       for (const k of model.objectives.keys()) {
-        const result: ShardResult = workers
-          ? await workers.gradients(k, step, stepSeed, batch)
-          : shardGradients(
-              task,
-              k,
-              step,
-              stepSeed,
-              batch,
-              await prepareShard(task, k, step, stepSeed, batch),
-              grads[k],
-            );
-        assertFinite([result], [names[k]], step + 1);
-        adams[k].apply(
-          indices[k].map((i) => store.view(i)),
-          result.grads,
-        );
+        if (workers) {
+          const result = await workers.gradients(k, step, stepSeed, batch);
+          assertFinite([result], [names[k]], step + 1);
+          await workers.update(k, adams[k], result.weights);
+          last.push({ total: result.total, terms: result.terms, klPerDim: result.klPerDim });
+        } else {
+          const prepared = await prepareShard(task, k, step, stepSeed, batch);
+          const result = shardGradients(task, k, step, stepSeed, batch, prepared, grads[k]);
+          assertFinite([result], [names[k]], step + 1);
+          adams[k].apply(
+            indices[k].map((i) => store.view(i)),
+            result.grads,
+          );
+          last.push({ total: result.total, terms: result.terms, klPerDim: result.klPerDim });
+        }
         store.writeToModel(indices[k]);
-        last.push({ total: result.total, terms: result.terms, klPerDim: result.klPerDim });
       }
     },
     losses: async () => last,

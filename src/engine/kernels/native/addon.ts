@@ -40,7 +40,7 @@ export interface NativeAddon {
   fused(op: number, out: Float32Array, ...inputs: Float32Array[]): void;
   /** out = f(x) (op: index in UNARY_OPS); alpha is Step's value where x <= 0 */
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
-  /** out = Σ weights[j]·parts[j], each term added in float64 (combineShards' arithmetic) */
+  /** out = Σ weights[j]·parts[j], each term added in float64 (gradients.ts' weightedMean) */
   weightedSum(parts: Float32Array[], weights: Float64Array, out: Float32Array): void;
   /** one Adam step in place, adam.ts' arithmetic; constants [lr_t, β1, β2, ε, 1-β1, 1-β2] */
   adam(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, constants: Float64Array): void;
