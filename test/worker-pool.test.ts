@@ -67,7 +67,7 @@ describe('the data-parallel update split over threads', () => {
     for (const threadGrads of steps) {
       const means = indices.map((i) =>
         weightedMean(
-          threadGrads.map((g) => g.subarray(store.offsets[i], store.offsets[i] + store.sizes[i])),
+          threadGrads.map((g) => store.viewOf(g, i)),
           weights,
         ),
       );

@@ -8,9 +8,6 @@ import type { DecoderDistribution } from './latent-layout.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
-/** −log p(x|logits) of a Bernoulli decoder per pixel: softplus(l) − l·x (fused-ops.ts). */
-export const bernoulliPerPixel = bernoulliNll;
-
 /** −log N(x; mean, exp(logVar)) per element. */
 export function gaussianPerElement(x: tf.Tensor, mean: tf.Tensor, logVar: tf.Tensor): tf.Tensor {
   return tf.tidy(() =>
@@ -36,7 +33,7 @@ export function negLogLikelihood(
   return tf.tidy(() => {
     let perElement: tf.Tensor;
     if (distribution === 'bernoulli') {
-      perElement = bernoulliPerPixel(output, tf.reshape(x, output.shape));
+      perElement = bernoulliNll(output, tf.reshape(x, output.shape));
     } else if (distribution === 'gaussian') {
       const [mean, logVar] = gaussianStats(output);
       perElement = gaussianPerElement(tf.reshape(x, mean.shape), mean, logVar);

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { bernoulliNll } from '../engine/fused-ops.ts';
 import type { Rng } from '../engine/rng.ts';
 import type { VaeNets } from '../nets/registry.ts';
-import { bernoulliPerPixel, decoderMean } from './decoder-output.ts';
+import { decoderMean } from './decoder-output.ts';
 import type { AdamOptions, Model, Objective, StepContext } from './model.ts';
 
 // The parts every Gaussian-posterior VAE shares: q(z|x) = N(mean, diag(exp(logVar))), p(z) = N(0, I),
@@ -27,7 +28,7 @@ export function reparameterize(mean: tf.Tensor2D, logVar: tf.Tensor2D, ctx: Step
 
 /** -log p(x|z) for a Bernoulli decoder, summed over pixels and averaged over the batch. */
 export function bernoulliReconstruction(logits: tf.Tensor4D, x: tf.Tensor4D): tf.Scalar {
-  return tf.tidy(() => tf.div(tf.sum(bernoulliPerPixel(logits, x)), x.shape[0]) as tf.Scalar);
+  return tf.tidy(() => tf.div(tf.sum(bernoulliNll(logits, x)), x.shape[0]) as tf.Scalar);
 }
 
 /** KL(N(mean, exp(logVar)) || N(0, 1)) per latent dim, averaged over the batch. */

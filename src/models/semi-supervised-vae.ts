@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
+import { bernoulliNll } from '../engine/fused-ops.ts';
 import { InputError } from '../io/input-error.ts';
-import { bernoulliPerPixel } from './decoder-output.ts';
 import { defineModel } from './define.ts';
 import { gaussianKlPerDim, type ModelBuild, reparameterize, vaeVariables } from './gaussian-vae.ts';
 import type { Model, StepContext } from './model.ts';
@@ -147,7 +147,7 @@ export function createSemiSupervisedVae(build: ModelBuild, options: SemiSupervis
     const targets = tf.reshape(tf.tile(tf.reshape(x, [n, 1, -1]), [1, k, 1]), [n, k, -1]);
     const flat = tf.reshape(logits, [n, k, -1]);
     // −log p(x|y,z) of a Bernoulli decoder, summed over pixels
-    const perPixel = bernoulliPerPixel(flat, targets);
+    const perPixel = bernoulliNll(flat, targets);
     const reconstruction = tf.sum(perPixel, 2) as tf.Tensor2D;
     const klPerExample = tf.sum(
       tf.mul(0.5, tf.sub(tf.add(tf.square(mean), tf.exp(logVar)), tf.add(logVar, 1))),

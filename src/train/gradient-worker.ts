@@ -20,9 +20,7 @@ const allGrads = grads.map((b) => new Float32Array(b));
 const gradients = allGrads[index];
 const objectiveIndices = replica.model.objectives.map((o) => store.indicesOf(o.variables()));
 // each objective's gradients are read from the backend straight into the shared buffer
-const targets = objectiveIndices.map((list) =>
-  list.map((k) => gradients.subarray(store.offsets[k], store.offsets[k] + store.sizes[k])),
-);
+const targets = objectiveIndices.map((list) => list.map((k) => store.viewOf(gradients, k)));
 const sharedMoments = moments.map((list) => list.map((b) => new Float32Array(b as SharedArrayBuffer)));
 const scratch = objectiveIndices.map(() => [] as Float32Array[]);
 const port = parentPort!;

@@ -39,7 +39,12 @@ export class ParameterStore {
   }
 
   view(i: number): Float32Array {
-    return this.flat.subarray(this.offsets[i], this.offsets[i] + this.sizes[i]);
+    return this.viewOf(this.flat, i);
+  }
+
+  /** Variable i's part of any array laid out as the store (a thread's gradients). */
+  viewOf(flat: Float32Array, i: number): Float32Array {
+    return flat.subarray(this.offsets[i], this.offsets[i] + this.sizes[i]);
   }
 
   /** Copies the tfjs variables' values into the store (after loading a checkpoint). */

@@ -75,10 +75,9 @@ export function updateSlots(
 ): void {
   for (let slot = request.from; slot < request.to; slot++) {
     const i = variableIndices[slot];
-    const [start, end] = [store.offsets[i], store.offsets[i] + store.sizes[i]];
     scratch[slot] ??= new Float32Array(store.sizes[i]);
     const mean = weightedMean(
-      grads.map((g) => g.subarray(start, end)),
+      grads.map((g) => store.viewOf(g, i)),
       request.weights,
       scratch[slot],
     );
@@ -109,7 +108,7 @@ export async function startWorkers<S extends BatchSlice>(
 ): Promise<GradientWorkers<S>> {
   const grads = Array.from({ length: threads }, () => new SharedArrayBuffer(store.flat.byteLength));
   const moments = adams.map((adam) => adam.state().map((a) => a.buffer));
-  const replicas = grads.slice(1).map((buffer, i) => {
+  const replicas = grads.slice(1).map((_, i) => {
     const workerData: GradientWorkerData = {
       config: task.config,
       params: store.flat.buffer,
@@ -118,15 +117,13 @@ export async function startWorkers<S extends BatchSlice>(
       moments,
     };
     const worker = new Worker(new URL('./gradient-worker-boot.js', import.meta.url), { workerData });
-    return { worker, grads: new Float32Array(buffer), inbox: new SharedInbox() };
+    return { worker, inbox: new SharedInbox() };
   });
   await Promise.all(replicas.map((r) => nextMessage(r.worker)));
   const indices = task.model.objectives.map((o) => store.indicesOf(o.variables()));
   const allGrads = grads.map((b) => new Float32Array(b));
-  const views = (flat: Float32Array, k: number) =>
-    indices[k].map((i) => flat.subarray(store.offsets[i], store.offsets[i] + store.sizes[i]));
   // this thread's own shard's gradients, written in place every step (a fresh 3 MB array costs more than the sum)
-  const own = indices.map((_, k) => views(allGrads[0], k));
+  const own = indices.map((list) => list.map((i) => store.viewOf(allGrads[0], i)));
   const ranges = indices.map((list) =>
     splitSlots(
       list.map((i) => store.sizes[i]),

@@ -40,11 +40,12 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
     async step(step, stepSeed, batch) {
       last = [];
       for (const k of model.objectives.keys()) {
+        let loss: ObjectiveLoss;
         if (workers) {
-          const result = await workers.gradients(k, step, stepSeed, batch);
-          assertFinite([result], [names[k]], step + 1);
-          await workers.update(k, adams[k], result.weights);
-          last.push({ total: result.total, terms: result.terms, klPerDim: result.klPerDim });
+          const pooled = await workers.gradients(k, step, stepSeed, batch);
+          assertFinite([pooled], [names[k]], step + 1);
+          await workers.update(k, adams[k], pooled.weights);
+          loss = pooled;
         } else {
           const prepared = await prepareShard(task, k, step, stepSeed, batch);
           const result = shardGradients(task, k, step, stepSeed, batch, prepared, grads[k]);
@@ -53,9 +54,10 @@ export async function sharedMemoryUpdate<S extends BatchSlice>(
             indices[k].map((i) => store.view(i)),
             result.grads,
           );
-          last.push({ total: result.total, terms: result.terms, klPerDim: result.klPerDim });
+          loss = result;
         }
         store.writeToModel(indices[k]);
+        last.push({ total: loss.total, terms: loss.terms, klPerDim: loss.klPerDim });
       }
     },
     losses: async () => last,

@@ -12,39 +12,26 @@ import { config } from './kernels.ts';
  * composite's chain of eleven ops (equal up to float32 rounding). `installFusedGradients` registers the
  * gradients that use them.
  */
-/** in elementwise.c's order (UT_RELU_GRAD, UT_BERNOULLI_NLL, UT_BERNOULLI_NLL_GRAD) */
-export const FUSED_KERNELS: readonly string[] = [RELU_GRAD, BERNOULLI_NLL, BERNOULLI_NLL_GRAD];
+/** Each fused kernel's inputs, the output shaped as the first; in elementwise.c's order (UT_RELU_GRAD, ...) */
+const INPUTS: [string, string[]][] = [
+  [RELU_GRAD, ['dy', 'x']],
+  [BERNOULLI_NLL, ['logits', 'x']],
+  [BERNOULLI_NLL_GRAD, ['dy', 'logits', 'x']],
+];
+export const FUSED_KERNELS: readonly string[] = INPUTS.map(([name]) => name);
 
 type Args = { inputs: Record<string, TensorInfo>; backend: Wasm };
 
 export function nativeFusedConfigs(addon: NativeAddon): KernelConfig[] {
-  const reluGrad = ({ inputs, backend }: Args) => {
-    const out = allocate(backend, inputs.dy.shape);
-    addon.fused(
-      FUSED_KERNELS.indexOf(RELU_GRAD),
-      view(backend, out),
-      view(backend, inputs.dy),
-      view(backend, inputs.x),
-    );
-    return out;
-  };
-  const nll = ({ inputs, backend }: Args) => {
-    const out = allocate(backend, inputs.logits.shape);
-    addon.fused(
-      FUSED_KERNELS.indexOf(BERNOULLI_NLL),
-      view(backend, out),
-      view(backend, inputs.logits),
-      view(backend, inputs.x),
-    );
-    return out;
-  };
-  const nllGrad = ({ inputs, backend }: Args) => {
-    const out = allocate(backend, inputs.dy.shape);
-    const [dy, logits, x] = [inputs.dy, inputs.logits, inputs.x].map((t) => view(backend, t));
-    addon.fused(FUSED_KERNELS.indexOf(BERNOULLI_NLL_GRAD), view(backend, out), dy, logits, x);
-    return out;
-  };
-  return [config(RELU_GRAD, reluGrad), config(BERNOULLI_NLL, nll), config(BERNOULLI_NLL_GRAD, nllGrad)];
+  return INPUTS.map(([name, inputNames], op) => {
+    const kernel = ({ inputs, backend }: Args) => {
+      const out = allocate(backend, inputs[inputNames[0]].shape);
+      // views after the allocation, which may grow (and detach) the heap
+      addon.fused(op, view(backend, out), ...inputNames.map((input) => view(backend, inputs[input])));
+      return out;
+    };
+    return config(name, kernel);
+  });
 }
 
 /** The Relu op's gradient through reluGradient, and the fused Bernoulli loss' own; idempotent. */
