@@ -71,6 +71,8 @@ interface Measured {
   kl: number;
   activeUnits: number;
   mig: number;
+  /** PyTorch's runs: its codes scored by Untangle's MIG (`untangle metrics`), to keep the metrics apart from the training */
+  migByUntangle?: number;
 }
 
 const betaOf = (model: string) => Number(model === 'beta-tcvae' ? values['tc-beta'] : values.beta);
@@ -122,6 +124,7 @@ function ours(model: string, seed: number): Measured {
 }
 
 function peer(model: string, seed: number): Measured {
+  const codes = join(values.out, `pytorch-${model}-seed${seed}-codes.npz`);
   const out = run(python, [
     join(root, 'bench', 'fidelity_peer.py'),
     '--npz',
@@ -140,8 +143,23 @@ function peer(model: string, seed: number): Measured {
     String(seed),
     '--threads',
     values['peer-threads'],
+    '--codes-out',
+    codes,
   ]);
   const r = JSON.parse(out.trim().split('\n').pop()!);
+  const scored = JSON.parse(
+    run(process.execPath, [
+      cli,
+      'metrics',
+      '--codes',
+      `${codes}:mean`,
+      '--factors',
+      `${codes}:factors`,
+      '--metrics',
+      'mig',
+      '--json',
+    ]),
+  );
   return {
     impl: 'pytorch',
     model,
@@ -151,6 +169,7 @@ function peer(model: string, seed: number): Measured {
     kl: r.kl,
     activeUnits: r.active_units,
     mig: r.mig,
+    migByUntangle: scored.headline.mig,
   };
 }
 
@@ -232,6 +251,13 @@ const lines = [
       `| ${c.model} β=${c.beta} | ${c.reconstruction.untangle.toFixed(2)} / ${c.reconstruction.pytorch.toFixed(2)} (${pct(c.reconstruction.relative)}, ≤5%: ${yes(c.checks.reconstructionWithin5)}) | ${c.kl.untangle.toFixed(2)} / ${c.kl.pytorch.toFixed(2)} (${pct(c.kl.relative)}, ≤5%: ${yes(c.checks.klWithin5)}) | ${c.activeUnits.untangle.join(',')} / ${c.activeUnits.pytorch.join(',')} (same: ${yes(c.checks.sameActiveUnits)}) | ${c.mig.untangle.mean.toFixed(3)} ± ${c.mig.untangle.std.toFixed(3)} / ${c.mig.pytorch.mean.toFixed(3)} ± ${c.mig.pytorch.std.toFixed(3)} (within spread: ${yes(c.checks.migWithinSpread)}) | ${c.seconds.untangle.toFixed(0)} / ${c.seconds.pytorch.toFixed(0)} |`,
   ),
 ];
+const crossScored = measured.filter((m) => m.migByUntangle != null);
+if (crossScored.length > 0) {
+  const gap = Math.max(...crossScored.map((m) => Math.abs(m.mig - m.migByUntangle!)));
+  lines.push(
+    `PyTorch's codes scored by Untangle's MIG: ${crossScored.length} runs, largest difference from its own MIG ${gap.toExponential(1)}`,
+  );
+}
 process.stdout.write(`${lines.join('\n')}\n`);
 if (values.json)
   writeFileSync(values.json, `${JSON.stringify({ settings: values, measured, comparison }, null, 2)}\n`);

@@ -31,9 +31,33 @@ ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--threads", type=int, default=2)
 ap.add_argument("--log-every", type=int, default=10)
 ap.add_argument("--points", type=int, default=10_000)
+# the evaluation points' images (uint8), factors and mean codes as an .npz, to score with the other side's metrics
+ap.add_argument("--codes-out")
+# only score FILE.npz's mean codes against its factors (Untangle's codes, by `untangle encode`) with this MIG
+ap.add_argument("--score-codes")
 # torch: torch.optim.Adam; tf: TensorFlow 1's form, Untangle's (src/train/adam.ts)
 ap.add_argument("--adam", choices=["torch", "tf"], default="torch")
 a = ap.parse_args()
+
+
+def discretize(v, bins=20):
+    edges = np.histogram(v, bins)[1]
+    return np.digitize(v, edges[:-1])
+
+
+def discrete_mig(means, f):
+    codes = [discretize(means[:, d]) for d in range(means.shape[1])]
+    mi = np.array([[mutual_info_score(f[:, k], c) for k in range(f.shape[1])] for c in codes])
+    h = np.array([mutual_info_score(f[:, k], f[:, k]) for k in range(f.shape[1])])
+    top = np.sort(mi, axis=0)[::-1]
+    return float(np.mean((top[0] - top[1]) / h))
+
+
+if a.score_codes:
+    codes = np.load(a.score_codes)
+    print(json.dumps({"impl": "pytorch-metrics", "codes": a.score_codes,
+                      "mig": discrete_mig(codes["mean"].astype(np.float64), codes["factors"])}))
+    raise SystemExit(0)
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
 rng = np.random.default_rng(a.seed)
@@ -250,16 +274,9 @@ with torch.no_grad():
     f = factors[idx]
 
 
-def discretize(v, bins=20):
-    edges = np.histogram(v, bins)[1]
-    return np.digitize(v, edges[:-1])
-
-
-codes = [discretize(means[:, d]) for d in range(Z)]
-mi = np.array([[mutual_info_score(f[:, k], codes[d]) for k in range(f.shape[1])] for d in range(Z)])
-h = np.array([mutual_info_score(f[:, k], f[:, k]) for k in range(f.shape[1])])
-top = np.sort(mi, axis=0)[::-1]
-mig = float(np.mean((top[0] - top[1]) / h))
+mig = discrete_mig(means, f)
+if a.codes_out:
+    np.savez(a.codes_out, imgs=np.asarray(DATA[0][idx]), factors=f.astype(np.int32), mean=means)
 print(json.dumps({
     "impl": "pytorch", "version": torch.__version__, "model": a.model, "beta": a.beta, "seed": a.seed,
     "steps": a.steps, "batch": a.batch, "lr": a.lr, "adam": a.adam, "seconds": round(seconds, 1),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeNpy } from '../src/io/npy.ts';
-import { readNpz } from '../src/io/npz.ts';
+import { readNpz, writeNpz } from '../src/io/npz.ts';
 import { decodePng, encodePng } from '../src/io/png.ts';
 import { loadRun } from '../src/run/load-run.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
@@ -125,6 +125,41 @@ print(json.dumps({'keys': sorted(codes.keys()), 'mean': codes['mean'].shape, 'dt
     assertClose(got.meanValues, reference.mean, 1e-4, 'posterior means');
     assertClose(got.logVar, reference.logVar, 1e-4, 'log-variances');
     assertClose(got.imageValues, reference.images, 1e-4, 'decoded images');
+  });
+
+  it("reads an .npz member named as FILE.npz:NAME, and bytes 0/1 (dSprites' imgs) as those values", () => {
+    const binary = new Uint8Array(2 * 64 * 64);
+    for (let i = 0; i < binary.length; i++) binary[i] = (i * 7919) % 11 < 3 ? 1 : 0;
+    const bytes = binary.map((v) => v * 255);
+    // the layout `untangle data dsprites` writes: several arrays, imgs in bytes 0/1
+    writeNpz(join(dir, 'sprites.npz'), {
+      imgs: { dtype: 'uint8', shape: [2, 64, 64], data: binary },
+      latents_classes: { dtype: 'int32', shape: [2, 1], data: new Int32Array(2) },
+    });
+    writeNpy(join(dir, 'x255.npy'), { dtype: 'uint8', shape: [2, 64, 64, 1], data: bytes });
+    ok(untangle(['encode', run, '--input', `${join(dir, 'sprites.npz')}:imgs`, '--out', join(dir, 'b.npz')]));
+    ok(untangle(['encode', run, '--input', join(dir, 'x255.npy'), '--out', join(dir, 'c.npz')]));
+    const fromBinary = readNpz(join(dir, 'b.npz')).mean.data as Float32Array;
+    const fromBytes = readNpz(join(dir, 'c.npz')).mean.data as Float32Array;
+    assert.deepEqual(Array.from(fromBinary), Array.from(fromBytes));
+    // and the same codes are not what images at 1/255 give
+    writeNpy(join(dir, 'x1.npy'), { dtype: 'uint8', shape: [2, 64, 64, 1], data: binary.map((v) => v * 2) });
+    ok(untangle(['encode', run, '--input', join(dir, 'x1.npy'), '--out', join(dir, 'd.npz')]));
+    assert.notDeepEqual(
+      Array.from(readNpz(join(dir, 'd.npz')).mean.data as Float32Array),
+      Array.from(fromBytes),
+    );
+    assertOneLineError(
+      untangle([
+        'encode',
+        run,
+        '--input',
+        `${join(dir, 'sprites.npz')}:nothing`,
+        '--out',
+        join(dir, 'e.npz'),
+      ]),
+      /sprites\.npz.*nothing/,
+    );
   });
 
   it('encodes a folder of PNGs like the same images as an .npy, and decodes to a grid .png', () => {

@@ -1,7 +1,8 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readImageArray, readPngFolder } from '../data/image-folder.ts';
 import { BACKENDS, type BackendName } from '../engine/backend.ts';
+import { NPZ_MEMBER } from '../io/array-file.ts';
 import type { NpyArray } from '../io/npy.ts';
 import { writeNpz } from '../io/npz.ts';
 import { encodeObservations, INFERENCE_DEFAULTS } from '../models/inference.ts';
@@ -19,10 +20,13 @@ interface EncodeFlags {
 /** Images [n, h, w, c] in [0, 1] from a folder of PNGs or an .npy/.npz, with errors naming --input. */
 export function readInputImages(path: string): { images: Float32Array; shape: [number, number, number] } {
   let folder = false;
-  try {
-    folder = statSync(path).isDirectory();
-  } catch (err) {
-    throw new UsageError(`--input ${path}: cannot read (${(err as Error).message})`);
+  // FILE.npz:NAME names a member, not a path on disk
+  if (!NPZ_MEMBER.test(path) || existsSync(path)) {
+    try {
+      folder = statSync(path).isDirectory();
+    } catch (err) {
+      throw new UsageError(`--input ${path}: cannot read (${(err as Error).message})`);
+    }
   }
   const { images, shape } = folder ? readPngFolder(path) : readImageArray(path);
   const floats = images instanceof Float32Array ? images : Float32Array.from(images, (v) => v / 255);
@@ -38,7 +42,7 @@ export function register(program: Command): void {
     )
     .requiredOption(
       '--input <path>',
-      'images: a folder of PNGs, or .npy/.npz [n,h,w] or [n,h,w,c] (uint8, or floats in [0, 1])',
+      "images: a folder of PNGs, or .npy/.npz/FILE.npz:NAME [n,h,w] or [n,h,w,c] (uint8 0..255, uint8 0/1 as in dSprites' imgs, or floats in [0, 1])",
     )
     .requiredOption('--out <file.npz>', 'where to write the codes')
     .option(

@@ -250,7 +250,10 @@ export function readPngFolder(dir: string): Pick<ImageSet, 'images' | 'shape' | 
   return { images, shape: [height, width, channels], count: decoded.length };
 }
 
-/** Images from an .npy: uint8 (grey = byte / 255) or float32/float64 in [0, 1], [n,h,w] or [n,h,w,c]. */
+/**
+ * Images from an .npy: uint8 (grey = byte / 255; bytes that are all 0 or 1, as in dSprites' imgs, are
+ * those values) or float32/float64 in [0, 1], [n,h,w] or [n,h,w,c].
+ */
 export function readImageArray(spec: string): Pick<ImageSet, 'images' | 'shape' | 'count'> {
   const array = readArrayFile(spec, 'images');
   const { shape, dtype } = array;
@@ -267,8 +270,11 @@ export function readImageArray(spec: string): Pick<ImageSet, 'images' | 'shape' 
     );
   }
   let images: Uint8Array | Float32Array;
-  if (dtype === 'uint8') images = array.data as Uint8Array;
-  else if (dtype === 'float32' || dtype === 'float64') {
+  if (dtype === 'uint8') {
+    images = array.data as Uint8Array;
+    // dSprites' imgs (and our `untangle data dsprites`) store pixels as bytes 0/1, not 0..255
+    if (images.every((v) => v <= 1)) images = Float32Array.from(images);
+  } else if (dtype === 'float32' || dtype === 'float64') {
     images = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
     const bad = images.findIndex((v) => !(v >= 0 && v <= 1));
     if (bad >= 0) {

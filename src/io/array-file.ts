@@ -2,12 +2,15 @@ import { InputError } from './input-error.ts';
 import { type NpyArray, readNpy } from './npy.ts';
 import { readNpz } from './npz.ts';
 
+/** `FILE.npz:NAME`: member NAME of an .npz */
+export const NPZ_MEMBER = /^(.*\.npz):([^/\\]+)$/;
+
 /**
  * One array from `FILE.npy`, `FILE.npz` (its only member) or `FILE.npz:NAME` (member NAME); `what` names
  * the flag in errors.
  */
 export function readArrayFile(spec: string, what: string): NpyArray {
-  const member = /^(.*\.npz):([^/\\]+)$/.exec(spec);
+  const member = NPZ_MEMBER.exec(spec);
   if (member) return readNpz(member[1], { names: [member[2]] })[member[2]];
   if (spec.endsWith('.npz')) {
     const arrays = Object.entries(readNpz(spec));
