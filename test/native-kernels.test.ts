@@ -217,6 +217,49 @@ describe('the native addon', () => {
     }
   });
 
+  it('writes every input-gradient value over many chunks: halos across chunks, pixels no patch reaches', {
+    skip: skipNative,
+  }, () => {
+    // [n, h, w, ci, kh(=kw), stride, pad]: 3 chunks of 126 positions with 4x4/2 halos; 4 chunks of 252
+    // positions of 2x2/3 patches, which never reach every third row and column
+    for (const [n, h, ci, k, stride, pad] of [
+      [4, 16, 32, 4, 2, 1],
+      [2, 62, 64, 2, 3, 0],
+    ]) {
+      const o = Math.floor((h + 2 * pad - k) / stride) + 1;
+      const co = 3;
+      const rng = new Rng(5);
+      const w = rng.fillNormal(new Float32Array(k * k * ci * co));
+      const dy = rng.fillNormal(new Float32Array(n * o * o * co));
+      const dx = new Float32Array(n * h * h * ci).fill(Number.NaN);
+      addon!.conv2dInputGrad(
+        dy,
+        w,
+        dx,
+        Int32Array.from([n, h, h, ci, o, o, co, k, k, stride, stride, pad, pad]),
+      );
+      const want = new Float64Array(dx.length);
+      for (let b = 0; b < n; b++)
+        for (let oy = 0; oy < o; oy++)
+          for (let ox = 0; ox < o; ox++)
+            for (let ky = 0; ky < k; ky++)
+              for (let kx = 0; kx < k; kx++) {
+                const [iy, ix] = [oy * stride + ky - pad, ox * stride + kx - pad];
+                if (iy < 0 || iy >= h || ix < 0 || ix >= h) continue;
+                for (let c = 0; c < ci; c++)
+                  for (let j = 0; j < co; j++)
+                    want[((b * h + iy) * h + ix) * ci + c] +=
+                      w[((ky * k + kx) * ci + c) * co + j] * dy[((b * o + oy) * o + ox) * co + j];
+              }
+      assert.ok(relativeError(dx, want) <= 1e-5, `${k}x${k}/${stride}: ${relativeError(dx, want)}`);
+      if (stride > k)
+        assert.ok(
+          dx.some((v, i) => v === 0 && want[i] === 0),
+          'pixels no patch reaches are 0',
+        );
+    }
+  });
+
   it('averages gradients and takes Adam steps bit for bit as the float64 loops of gradients.ts and adam.ts', {
     skip: skipNative,
   }, () => {

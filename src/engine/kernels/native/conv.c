@@ -164,11 +164,29 @@ int ut_conv2d_filter_grad(const conv_geometry *g, const float *x, const float *d
   return 0;
 }
 
+/*
+ * One past the last dx value that output positions up to m touch: the bottom-right corner of m's patch,
+ * clamped to the image (positions run in raster order, so no earlier one reaches further).
+ */
+static long touched_end(const conv_geometry *g, long m) {
+  const patch p = patch_at(g, m);
+  const long image = p.n * g->h;
+  int row = p.iy0 + g->kh - 1, col = p.ix0 + g->kw - 1;
+  if (row < 0) return image * g->w * g->ci;
+  if (row >= g->h) row = g->h - 1;
+  if (col >= g->w) col = g->w - 1;
+  if (col < -1) col = -1;
+  return ((image + row) * g->w + col + 1) * g->ci;
+}
+
 int ut_conv2d_input_grad(const conv_geometry *g, const float *dy, const float *w, float *dx) {
   const int taps = g->kh * g->kw * g->ci;
   const long total = (long)g->n * g->oh * g->ow;
-  memset(dx, 0, sizeof(float) * (size_t)g->n * g->h * g->w * g->ci);
-  if (total == 0) return 0;
+  const long size = (long)g->n * g->h * g->w * g->ci;
+  if (total == 0) {
+    memset(dx, 0, sizeof(float) * (size_t)size);
+    return 0;
+  }
   const int rows = chunk_rows(taps, (int)(total < 1 << 30 ? total : 1 << 30));
   float *col = malloc(sizeof(float) * (size_t)rows * taps);
   float *wt = malloc(sizeof(float) * (size_t)taps * g->co);
@@ -179,12 +197,21 @@ int ut_conv2d_input_grad(const conv_geometry *g, const float *dy, const float *w
   }
   for (int t = 0; t < taps; t++)
     for (int o = 0; o < g->co; o++) wt[(long)o * taps + t] = w[(long)t * g->co + o];
+  /* dx is zeroed a chunk's reach at a time, just before the chunk adds into it (so it is still in cache),
+     not all at once up front: dx[0, zeroed) is zeroed, and no chunk has touched anything past it */
+  long zeroed = 0;
   for (long m0 = 0; m0 < total; m0 += rows) {
     const int mc = (int)(total - m0 < rows ? total - m0 : rows);
     /* col[r, t] = sum_o dy[m0 + r, o] w[t, o] */
     ut_sgemm(mc, taps, g->co, dy + m0 * g->co, g->co, 1, wt, taps, 1, col, taps, 0);
+    const long end = touched_end(g, m0 + mc - 1);
+    if (end > zeroed) {
+      memset(dx + zeroed, 0, sizeof(float) * (size_t)(end - zeroed));
+      zeroed = end;
+    }
     col2im_add(g, col, m0, mc, dx);
   }
+  if (size > zeroed) memset(dx + zeroed, 0, sizeof(float) * (size_t)(size - zeroed));
   free(col);
   free(wt);
   return 0;
