@@ -9,6 +9,8 @@ discretised MIG (20 equal-width bins per code, numpy.histogram edges; sklearn's 
 Prints one JSON line. Run it with /usr/bin/python3 (Debian's python3-torch).
 Usage: fidelity_peer.py --npz FILE --model beta-vae|beta-tcvae [--beta 4] [--steps N] [--batch 64]
        [--lr 1e-3] [--seed 0] [--threads 2] [--log-every 10] [--adam torch|tf]
+       [--codes-out F.npz] [--init-from DIR]
+       fidelity_peer.py --score-codes F.npz: the MIG of F's mean codes against its factors
        fidelity_peer.py --same-start DIR --model M --beta B: one loss and its gradients at the weights,
        batch and noise Untangle wrote into DIR (bench/fidelity-same-start.ts); prints terms and the L2
        norm of each weight's gradient, by Untangle's weight names."""
@@ -35,6 +37,8 @@ ap.add_argument("--points", type=int, default=10_000)
 ap.add_argument("--codes-out")
 # only score FILE.npz's mean codes against its factors (Untangle's codes, by `untangle encode`) with this MIG
 ap.add_argument("--score-codes")
+# start training from Untangle's initial weights (a bench/fidelity-same-start.ts folder), not Glorot draws of our own
+ap.add_argument("--init-from")
 # torch: torch.optim.Adam; tf: TensorFlow 1's form, Untangle's (src/train/adam.ts)
 ap.add_argument("--adam", choices=["torch", "tf"], default="torch")
 a = ap.parse_args()
@@ -209,7 +213,8 @@ TORCH_NAMES = {"e1": enc.convs[0], "e2": enc.convs[1], "e3": enc.convs[2], "e4":
                "d4": dec.deconvs[1], "d5": dec.deconvs[2], "logits": dec.deconvs[3]}
 
 
-def same_start(folder):
+def load_weights(folder):
+    """Untangle's weights from a bench/fidelity-same-start.ts folder into enc and dec, by Untangle's names."""
     meta = json.load(open(os.path.join(folder, "weights.json")))
     params = {}
     for w in meta["weights"]:
@@ -221,6 +226,11 @@ def same_start(folder):
         with torch.no_grad():
             param.copy_(value)
         params[w["name"]] = param
+    return params
+
+
+def same_start(folder):
+    params = load_weights(folder)
     x = torch.from_numpy(np.load(os.path.join(folder, "x.npy"))).permute(0, 3, 1, 2).contiguous()
     eps = torch.from_numpy(np.load(os.path.join(folder, "eps.npy")))
     total, rec, kl = loss_terms(x, eps)
@@ -249,6 +259,8 @@ if not a.npz:
     ap.error("--npz FILE is needed to train")
 DATA = load_data()
 factors = DATA[1]
+if a.init_from:
+    load_weights(a.init_from)
 log = []
 began = time.perf_counter()
 for step in range(1, a.steps + 1):
