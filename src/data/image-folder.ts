@@ -272,8 +272,9 @@ export function readImageArray(spec: string): Pick<ImageSet, 'images' | 'shape' 
   let images: Uint8Array | Float32Array;
   if (dtype === 'uint8') {
     images = array.data as Uint8Array;
-    // dSprites' imgs (and our `untangle data dsprites`) store pixels as bytes 0/1, not 0..255
-    if (images.every((v) => v <= 1)) images = Float32Array.from(images);
+    // dSprites' imgs (and our `untangle data dsprites`) store pixels as bytes 0/1, not 0..255: scaled in
+    // place, so a 3 GB array stays 3 GB
+    if (images.every((v) => v <= 1)) for (let i = 0; i < images.length; i++) images[i] *= 255;
   } else if (dtype === 'float32' || dtype === 'float64') {
     images = array.data instanceof Float32Array ? array.data : Float32Array.from(array.data as Float64Array);
     const bad = images.findIndex((v) => !(v >= 0 && v <= 1));
