@@ -27,6 +27,7 @@ import type { StepContext } from '../src/models/model.ts';
 import { buildModel } from '../src/run/build-model.ts';
 import { resolveTrainConfig } from '../src/run/config.ts';
 import { Adam } from '../src/train/adam.ts';
+import { writeWeights } from './untangle-weights.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -61,11 +62,7 @@ for (const spec of MODELS) {
   writeNpy(join(dir, 'eps.npy'), { dtype: 'float32', shape: [batch, config.latentDim], data: eps });
   const objective = model.objectives[0];
   const variables = objective.variables();
-  const weights = variables.map((v, i) => {
-    const file = `w${i}.npy`;
-    writeNpy(join(dir, file), { dtype: 'float32', shape: v.shape, data: v.dataSync() as Float32Array });
-    return { name: v.name, shape: v.shape, file };
-  });
+  const weights = writeWeights(dir, variables);
   const ctx: StepContext = {
     step: 0,
     normal: (shape) => tf.tensor(eps, shape),

@@ -9,7 +9,8 @@ discretised MIG (20 equal-width bins per code, numpy.histogram edges; sklearn's 
 Prints one JSON line. Run it with /usr/bin/python3 (Debian's python3-torch).
 Usage: fidelity_peer.py --npz FILE --model beta-vae|beta-tcvae [--beta 4] [--steps N] [--batch 64]
        [--lr 1e-3] [--seed 0] [--threads 2] [--log-every 10] [--adam torch|tf]
-       [--codes-out F.npz] [--init-from DIR]
+       [--codes-out F.npz] [--init-from DIR] [--streams DIR [--streams-only batches|noise]]
+       [--log-out F.jsonl]
        fidelity_peer.py --score-codes F.npz: the MIG of F's mean codes against its factors
        fidelity_peer.py --same-start DIR --model M --beta B: one loss and its gradients at the weights,
        batch and noise Untangle wrote into DIR (bench/fidelity-same-start.ts); prints terms and the L2
@@ -39,6 +40,12 @@ ap.add_argument("--codes-out")
 ap.add_argument("--score-codes")
 # start training from Untangle's initial weights (a bench/fidelity-same-start.ts folder), not Glorot draws of our own
 ap.add_argument("--init-from")
+# train on an Untangle run's own draws (bench/fidelity-streams.ts): its initial weights, batches and noise
+ap.add_argument("--streams")
+# take only the run's batches or only its noise from --streams, the other from this script's own generators
+ap.add_argument("--streams-only", choices=["batches", "noise"])
+# the logged training terms, one JSON line per --log-every steps
+ap.add_argument("--log-out")
 # torch: torch.optim.Adam; tf: TensorFlow 1's form, Untangle's (src/train/adam.ts)
 ap.add_argument("--adam", choices=["torch", "tf"], default="torch")
 a = ap.parse_args()
@@ -259,20 +266,35 @@ if not a.npz:
     ap.error("--npz FILE is needed to train")
 DATA = load_data()
 factors = DATA[1]
-if a.init_from:
-    load_weights(a.init_from)
+if a.init_from or a.streams:
+    load_weights(a.init_from or a.streams)
+if a.streams:
+    STREAM_IDX = np.load(os.path.join(a.streams, "indices.npy"))
+    STREAM_EPS = torch.from_numpy(np.load(os.path.join(a.streams, "noise.npy")))
+    if STREAM_IDX.shape[0] < a.steps or STREAM_IDX.shape[1] != a.batch:
+        ap.error(f"--streams {a.streams}: {STREAM_IDX.shape[0]} steps of batch {STREAM_IDX.shape[1]}, "
+                 f"--steps {a.steps} --batch {a.batch} were asked for")
 log = []
 began = time.perf_counter()
 for step in range(1, a.steps + 1):
-    x = batch_of(rng.integers(0, N, a.batch))
-    total, rec, kl = loss_terms(x)
+    # the draws are made whether used or not, so each generator's stream is the same in every mode
+    own_idx = rng.integers(0, N, a.batch)
+    own_eps = torch.randn(a.batch, Z)
+    if a.streams and a.streams_only != "noise":
+        own_idx = STREAM_IDX[step - 1]
+    if a.streams and a.streams_only != "batches":
+        own_eps = STREAM_EPS[step - 1]
+    total, rec, kl = loss_terms(batch_of(own_idx), own_eps)
     opt.zero_grad()
     total.backward()
     opt.step()
     if step % a.log_every == 0 or step == a.steps:
-        log.append({"step": step, "reconstruction": rec.item(), "kl": kl.item()})
+        log.append({"step": step, "total": total.item(), "reconstruction": rec.item(), "kl": kl.item()})
 seconds = time.perf_counter() - began
 tail = log[-max(1, math.ceil(len(log) / 10)):]
+if a.log_out:
+    with open(a.log_out, "w") as out:
+        out.writelines(json.dumps(e) + "\n" for e in log)
 
 with torch.no_grad():
     idx = rng.integers(0, N, a.points)

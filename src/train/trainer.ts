@@ -66,8 +66,7 @@ export async function train<S extends BatchSlice>(
     let lastLog = { step, time: performance.now() };
     while (step < config.steps) {
       await task.beforeStep?.(step, update);
-      const batch = task.sampleBatch(rng, step);
-      const stepSeed = rng.nextUint32();
+      const { batch, stepSeed } = stepDraws(task, rng, step);
       await update.step(step, stepSeed, batch);
       step += 1;
       const due = (every: number) => step % every === 0 || step === config.steps;
@@ -135,6 +134,19 @@ function logEntry<S extends BatchSlice>(
 }
 
 /**
+ * A step's draws from the run's stream, in this order: its batch, then the seed of its per-example
+ * noise (step-noise.ts). bench/fidelity-streams.ts replays a run's draws with it.
+ */
+export function stepDraws<S extends BatchSlice>(
+  task: TrainTask<S>,
+  rng: Rng,
+  step: number,
+): { batch: S; stepSeed: number } {
+  const batch = task.sampleBatch(rng, step);
+  return { batch, stepSeed: rng.nextUint32() };
+}
+
+/**
  * One step on a fresh batch from `rng`, outside a run folder (tests, benchmarks); returns its log entry.
  * The update strategy carries the optimizer state from one call to the next.
  */
@@ -146,7 +158,7 @@ export async function trainStep<S extends BatchSlice>(
 ): Promise<LogEntry> {
   const { task } = session;
   await task.beforeStep?.(step, update);
-  const batch = task.sampleBatch(rng, step);
-  await update.step(step, rng.nextUint32(), batch);
+  const { batch, stepSeed } = stepDraws(task, rng, step);
+  await update.step(step, stepSeed, batch);
   return logEntry(task, step + 1, await update.losses());
 }
