@@ -16,8 +16,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEMO_RECIPE } from '../src/cli/demo.ts';
-import { lastTenth } from '../src/sweep/study.ts';
 import { spreadOf } from '../src/sweep/study-report.ts';
+import { lastTenth } from '../src/sweep/training-tail.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({

@@ -8,7 +8,7 @@ import { resolveTrainConfig } from '../src/run/config.ts';
 import { readLog } from '../src/run/log.ts';
 import { spearmanPermutationP } from '../src/sweep/rank-test.ts';
 import { runJob } from '../src/sweep/run-job.ts';
-import { lastTenth, runStudy, studyJobs } from '../src/sweep/study.ts';
+import { runStudy, studyJobs } from '../src/sweep/study.ts';
 import { STUDY_BUDGETS, studyBudget } from '../src/sweep/study-budgets.ts';
 import { readCurve, trainAlongCurve } from '../src/sweep/study-curve.ts';
 import { STUDIES, type StudyDefinition } from '../src/sweep/study-definitions.ts';
@@ -20,6 +20,7 @@ import {
   studyRows,
   untrainedSeeds,
 } from '../src/sweep/study-report.ts';
+import { lastTenth } from '../src/sweep/training-tail.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 
 const obs = (model: string, setting: Record<string, unknown>, seed: number, values: Record<string, number>) =>

@@ -9,6 +9,7 @@ import { readResults, spearman } from '../src/sweep/aggregate.ts';
 import { acquireJobLock, LOCK_STALE_MS, lockPathOf } from '../src/sweep/job-lock.ts';
 import { runJob } from '../src/sweep/run-job.ts';
 import { dlibUnsupervisedSpec, expandSweep, gridPoints, parseSweepSpec } from '../src/sweep/spec.ts';
+import { lastTenth } from '../src/sweep/training-tail.ts';
 import { tempDir, untangle } from './helpers/cli.ts';
 import { tinySpec } from './helpers/sweep-spec.ts';
 
@@ -34,6 +35,13 @@ describe('sweep grid', () => {
       'a changed config is a new job',
     );
     assert.equal(jobs[0].config.modelOptions.beta, 1);
+    const spec2 = tinySpec();
+    const reordered = { ...spec2, metrics: { ...spec2.metrics, names: [...spec2.metrics.names].reverse() } };
+    assert.deepEqual(
+      expandSweep(parseSweepSpec({ ...reordered, seeds: [0, 1] }, 'spec')).map((j) => j.id),
+      jobs.map((j) => j.id),
+      'metrics listed in another order are the same jobs',
+    );
   });
 
   it('the dlib-unsupervised preset: six models × six values × seeds, or a subset', () => {
@@ -190,6 +198,12 @@ describe('sweep job lock', () => {
       .split('\n')
       .map((l) => JSON.parse(l).step);
     assert.deepEqual(steps, [2, 4, 6], 'each step logged once');
+    assert.deepEqual(
+      a.training,
+      lastTenth(join(dir, 'runs', job.id)),
+      'the result carries its training tail',
+    );
+    assert.ok(Number.isFinite(a.training?.reconstruction) && Number.isFinite(a.training?.kl));
     assert.ok(!existsSync(lockPathOf(dir, job.id)), 'the lock is released');
   });
 });

@@ -10,6 +10,7 @@ import { CONFIG_FILE } from '../run/load-run.ts';
 import { acquireJobLock } from './job-lock.ts';
 import type { SweepJob } from './spec.ts';
 import { trainAlongCurve } from './study-curve.ts';
+import { lastTenth } from './training-tail.ts';
 
 /** What a finished job records: its config, swept values and headline metrics. Its file marks it done. */
 export interface JobResult {
@@ -19,6 +20,8 @@ export interface JobResult {
   seed: number;
   hyperparameters: Record<string, unknown>;
   headline: Record<string, number>;
+  /** training-batch reconstruction and KL over the last tenth of the log, so the result stands without its run */
+  training?: { reconstruction?: number; kl?: number };
   seconds: number;
   runDir: string;
 }
@@ -79,6 +82,7 @@ async function trainAndEvaluate(sweepDir: string, job: SweepJob): Promise<JobRes
     seed: job.config.seed,
     hyperparameters: job.hyperparameters,
     headline: report.headline,
+    training: lastTenth(runDir),
     seconds: (performance.now() - started) / 1000,
     runDir: join('runs', job.id),
   };

@@ -141,8 +141,10 @@ export function expandSweep(
           checkDataset(config, `${source}: datasets.${datasetIndex}`, datasetsChecked);
           // how a job runs (threads, backend) is not what it computes: left out of its id
           const what = { ...config, threads: undefined, backend: undefined };
+          // each metric draws from its own stream (metricRng), so their order is not what a job computes
+          const scored = { ...metrics, names: [...names].sort() };
           const id = createHash('sha256')
-            .update(canonicalJson({ config: what, metrics }))
+            .update(canonicalJson({ config: what, metrics: scored }))
             .digest('hex')
             .slice(0, 12);
           if (jobs.has(id)) folded++;

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../io/input-error.ts';
-import { readLog } from '../run/log.ts';
 import { runLocally } from './local-pool.ts';
 import { enqueueAndWait } from './queue.ts';
 import { readResult } from './run-job.ts';
@@ -13,6 +12,7 @@ import { readCurve } from './study-curve.ts';
 import type { StudyDefinition } from './study-definitions.ts';
 import { type StudyObservation, writeStudyReport } from './study-report.ts';
 import { writeSweepFile } from './sweep-file.ts';
+import { lastTenth } from './training-tail.ts';
 
 export interface StudyRunOptions {
   seeds: number;
@@ -85,7 +85,7 @@ async function runImageStudy(
         model: result.model,
         setting: result.hyperparameters,
         seed: result.seed,
-        values: { ...result.headline, ...lastTenth(join(dir, result.runDir)) },
+        values: { ...result.headline, ...(result.training ?? lastTenth(join(dir, result.runDir))) },
         curve: readCurve(dir, job.id),
       },
     ];
@@ -95,23 +95,6 @@ async function runImageStudy(
     (c, i, all) => present.has(c) && all.indexOf(c) === i,
   );
   return { observations, columns, failed };
-}
-
-/**
- * Training-batch reconstruction and KL averaged over the last tenth of the logged steps. The KL is the
- * whole code's: JointVAE logs its continuous and discrete parts apart.
- */
-export function lastTenth(runDir: string): { reconstruction?: number; kl?: number } {
-  const log = readLog(runDir);
-  if (log.length === 0) return {};
-  const tail = log.slice(-Math.max(1, Math.ceil(log.length / 10)));
-  const mean = (of: (e: Record<string, unknown>) => number) =>
-    tail.reduce((a, e) => a + of(e), 0) / tail.length;
-  const kl = (e: Record<string, unknown>) =>
-    (e.kl ?? (e.klContinuous as number) + (e.klDiscrete as number)) as number;
-  return 'reconstruction' in tail[0]
-    ? { reconstruction: mean((e) => e.reconstruction as number), kl: mean(kl) }
-    : {};
 }
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'untangle.js');
