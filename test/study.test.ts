@@ -18,6 +18,7 @@ import {
   type StudyObservation,
   studyPlots,
   studyRows,
+  tableMarkdown,
   untrainedSeeds,
 } from '../src/sweep/study-report.ts';
 import { lastTenth } from '../src/sweep/training-tail.ts';
@@ -42,6 +43,16 @@ describe('study trend checks', () => {
     assert.equal(row.seeds, 2);
     assert.ok(Math.abs(row.metrics.mig.mean - 0.15) < 1e-12);
     assert.ok(Math.abs(row.metrics.mig.std - Math.sqrt(0.005)) < 1e-12, `${row.metrics.mig.std}`);
+  });
+
+  it('a value some seeds lack is the mean of those that have it, marked (n of m) in the table', () => {
+    const partial = [...points.slice(0, 3), obs('beta-vae', { beta: 4 }, 1, { mig: 0.1 })];
+    const table = tableMarkdown({
+      columns: ['mig', 'reconstruction'],
+      rows: studyRows(partial, ['mig', 'reconstruction']),
+    });
+    assert.match(table, /\| β-VAE β=4 \| 2 \| 0\.150 ± 0\.071 \| 40\.000 \(1 of 2\) \|/);
+    assert.match(table, /\| β-VAE β=1 \| 2 \| 0\.060 ± 0\.014 \| 30\.500 ± 0\.707 \|/);
   });
 
   it('rises: Spearman ρ over jobs; holds at permutation p < 0.05, fails at ρ ≤ 0, weak between', () => {

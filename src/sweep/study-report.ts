@@ -152,7 +152,7 @@ export function checkTrend(
     const [mb, mw] = [b.metrics[check.metric], w.metrics[check.metric]];
     const gap = lower ? mw.mean - mb.mean : mb.mean - mw.mean;
     const spread = Math.max(mb.std, mw.std);
-    const detail = `best ${b.label}: ${fmt(mb)} vs best ${w.label}: ${fmt(mw)} (${name}; gap ${gap.toFixed(3)}, seed spread ${spread.toFixed(3)})`;
+    const detail = `best ${b.label}: ${fmt(mb, b.seeds)} vs best ${w.label}: ${fmt(mw, w.seeds)} (${name}; gap ${gap.toFixed(3)}, seed spread ${spread.toFixed(3)})`;
     // one seed on either side gives no spread to judge the gap against
     const replicated = mb.values.length > 1 && mw.values.length > 1;
     const untrained = untrainedSeeds(observations);
@@ -193,8 +193,9 @@ export function checkTrend(
   return { claim: check.claim, verdict: signed <= 0 ? 'fails' : p < 0.05 ? 'holds' : 'weak', detail };
 }
 
-const fmt = (s: Spread) =>
-  s.values.length > 1 ? `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}` : s.mean.toFixed(3);
+/** `mean ± std`, marked `(n of m)` where only n of the row's m seeds have the value (a lost run log, say). */
+const fmt = (s: Spread, seeds: number) =>
+  `${s.values.length > 1 ? `${s.mean.toFixed(3)} ± ${s.std.toFixed(3)}` : s.mean.toFixed(3)}${s.values.length < seeds ? ` (${s.values.length} of ${seeds})` : ''}`;
 
 export function tableMarkdown(table: Pick<StudyTable, 'columns' | 'rows'>): string {
   return [
@@ -202,7 +203,7 @@ export function tableMarkdown(table: Pick<StudyTable, 'columns' | 'rows'>): stri
     `|---|---:|${table.columns.map(() => '---:').join('|')}|`,
     ...table.rows.map(
       (r) =>
-        `| ${r.label} | ${r.seeds} | ${table.columns.map((c) => (r.metrics[c] ? fmt(r.metrics[c]) : '–')).join(' | ')} |`,
+        `| ${r.label} | ${r.seeds} | ${table.columns.map((c) => (r.metrics[c] ? fmt(r.metrics[c], r.seeds) : '–')).join(' | ')} |`,
     ),
     '',
   ].join('\n');
