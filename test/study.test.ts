@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError } from '../src/io/input-error.ts';
@@ -304,6 +304,18 @@ describe('study runs', () => {
       'finished jobs are not run again',
     );
     assert.ok(existsSync(join(dir, 'report.md')));
+    // --report-only: the finished jobs' table and report, the unfinished one left untrained
+    renameSync(results[1], `${results[1]}.aside`);
+    const partial = await runStudy(dir, study, budget, { ...options, reportOnly: true });
+    assert.ok(!existsSync(results[1]), 'report-only trains nothing');
+    assert.match(partial.report, /\*\*Partial: 1 of 2 jobs finished\.\*\*/);
+    const partialTable = JSON.parse(readFileSync(join(dir, 'table.json'), 'utf8'));
+    assert.deepEqual(partialTable.progress, { finished: 1, planned: 2 });
+    assert.deepEqual(
+      partialTable.rows.map((r: { label: string }) => r.label),
+      ['β-VAE β=1'],
+    );
+    renameSync(`${results[1]}.aside`, results[1]);
   });
 
   it('rejects an unknown study (CLI: one line, exit code 2), budget or fhvae corpus', async () => {
@@ -320,6 +332,11 @@ describe('study runs', () => {
     await assert.rejects(
       runStudy(dir, STUDIES.fhvae, STUDY_BUDGETS.tiny, { seeds: 1, jobs: 1, command: 'c' }),
       (e: Error) => e instanceof InputError && /give --corpus DIR/.test(e.message),
+    );
+    await assert.rejects(
+      runStudy(dir, STUDIES.beta, STUDY_BUDGETS.tiny, { seeds: 1, jobs: 1, command: 'c', reportOnly: true }),
+      (e: Error) =>
+        e instanceof InputError && /no study here to report on \(no sweep\.json\)/.test(e.message),
     );
   });
 });

@@ -13,6 +13,7 @@ interface StudyFlags {
   jobs: number;
   redis?: string;
   corpus?: string;
+  reportOnly?: boolean;
 }
 
 export function register(program: Command): void {
@@ -35,9 +36,10 @@ export function register(program: Command): void {
     .option('--jobs <n>', 'local worker processes', intOption('--jobs'), 1)
     .option('--redis <url>', 'enqueue on BullMQ at this Redis URL; `untangle worker` processes take the jobs')
     .option('--corpus <dir>', 'fhvae: the speech corpus (`untangle data speech`)')
+    .option('--report-only', 'write the table, plots and report from the jobs finished so far; train nothing')
     .action(async (name: string, flags: StudyFlags) => {
       const study = studyDefinition(name);
-      await makeOutputDir(flags.out);
+      if (!flags.reportOnly) await makeOutputDir(flags.out);
       const base = studyBudget(flags.budget);
       const budget =
         flags.steps === undefined
@@ -55,6 +57,7 @@ export function register(program: Command): void {
         redis: flags.redis,
         corpus: flags.corpus,
         command,
+        reportOnly: flags.reportOnly,
       });
       process.stdout.write(report);
       if (failed.length > 0)

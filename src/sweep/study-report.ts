@@ -55,6 +55,13 @@ export interface StudyTable {
   /** row label → seeds of the jobs with no active dim (absent in tables written before it existed) */
   untrained?: Record<string, number[]>;
   checks: CheckVerdict[];
+  /** jobs (fhvae: seeds) finished of those planned (absent in tables written before it existed) */
+  progress?: StudyProgress;
+}
+
+export interface StudyProgress {
+  finished: number;
+  planned: number;
 }
 
 /** Where lower numbers are better (losses, error rates): `beats` compares the other way. */
@@ -239,6 +246,14 @@ function untrainedWords(untrained: StudyTable['untrained']): string[] {
   ];
 }
 
+function partialWords(progress: StudyProgress | undefined): string[] {
+  if (progress == null || progress.finished >= progress.planned) return [];
+  return [
+    `**Partial: ${progress.finished} of ${progress.planned} ${progress.planned === 1 ? 'job' : 'jobs'} finished.** The table and the checks below use the finished ones; the study's command (without \`--report-only\`) trains the rest.`,
+    '',
+  ];
+}
+
 export function reportMarkdown(table: StudyTable, plots: readonly string[]): string {
   return [
     `# Study \`${table.study}\`: ${table.title}`,
@@ -251,6 +266,7 @@ export function reportMarkdown(table: StudyTable, plots: readonly string[]): str
     '',
     `**The seeds' claim.** ${table.claim}`,
     '',
+    ...partialWords(table.progress),
     '**Our numbers** (mean ± sample standard deviation over seeds; reconstruction and KL are the training',
     "batches' over the last tenth of training):",
     '',
@@ -272,6 +288,7 @@ export async function writeStudyReport(
   command: string,
   observations: readonly StudyObservation[],
   columns: readonly string[],
+  progress?: StudyProgress,
 ): Promise<{ table: StudyTable; written: string[] }> {
   const rows = studyRows(observations, columns);
   const table: StudyTable = {
@@ -290,6 +307,7 @@ export async function writeStudyReport(
     rows,
     untrained: Object.fromEntries(untrainedSeeds(observations)),
     checks: study.checks.map((c) => checkTrend(c, observations, rows)),
+    ...(progress ? { progress } : {}),
   };
   const written: string[] = [];
   const write = async (name: string, data: string | Uint8Array) => {

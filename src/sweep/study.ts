@@ -23,6 +23,8 @@ export interface StudyRunOptions {
   corpus?: string;
   /** the command line, for the report */
   command: string;
+  /** write the table, plots and report from the jobs finished so far, training nothing */
+  reportOnly?: boolean;
 }
 
 /** The study as a sweep: its grid, the budget's training and sample sizes, a light curve on every job. */
@@ -58,11 +60,11 @@ export async function runStudy(
   budget: StudyBudget,
   options: StudyRunOptions,
 ): Promise<{ report: string; failed: string[] }> {
-  const { observations, columns, failed } =
+  const { observations, columns, failed, progress } =
     study.name === 'fhvae'
       ? await runFhvaeStudy(dir, budget, options)
       : await runImageStudy(dir, study, budget, options);
-  await writeStudyReport(dir, study, budget, options.command, observations, columns);
+  await writeStudyReport(dir, study, budget, options.command, observations, columns, progress);
   return { report: readFileSync(join(dir, 'report.md'), 'utf8'), failed };
 }
 
@@ -73,10 +75,16 @@ async function runImageStudy(
   options: StudyRunOptions,
 ) {
   const { spec, jobs } = studyJobs(study, budget, options.seeds);
-  await writeSweepFile(dir, spec, jobs);
-  const failed = options.redis
-    ? await enqueueAndWait(options.redis, dir, jobs)
-    : await runLocally(dir, jobs, options.jobs);
+  let failed: string[] = [];
+  if (options.reportOnly) {
+    if (!existsSync(join(dir, 'sweep.json')))
+      throw new InputError(`--out ${dir}: no study here to report on (no sweep.json)`);
+  } else {
+    await writeSweepFile(dir, spec, jobs);
+    failed = options.redis
+      ? await enqueueAndWait(options.redis, dir, jobs)
+      : await runLocally(dir, jobs, options.jobs);
+  }
   const observations = jobs.flatMap((job): StudyObservation[] => {
     const result = readResult(dir, job.id);
     if (!result) return [];
@@ -94,7 +102,7 @@ async function runImageStudy(
   const columns = [...study.metrics, 'discrete-accuracy', 'reconstruction', 'kl', 'active-units'].filter(
     (c, i, all) => present.has(c) && all.indexOf(c) === i,
   );
-  return { observations, columns, failed };
+  return { observations, columns, failed, progress: { finished: observations.length, planned: jobs.length } };
 }
 
 const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'untangle.js');
@@ -108,22 +116,17 @@ interface FhvaeTableRow {
 
 /** fhvae: `untangle fhvae-table` per seed (α ∈ {0, 1, 10}, reusing finished runs), rows read back. */
 async function runFhvaeStudy(dir: string, budget: StudyBudget, options: StudyRunOptions) {
-  if (!options.corpus)
+  if (!options.corpus && !options.reportOnly)
     throw new InputError(
       'study fhvae: give --corpus DIR (a speech corpus written by `untangle data speech`)',
     );
-  if (!existsSync(options.corpus)) throw new InputError(`--corpus ${options.corpus}: no such folder`);
+  if (options.corpus && !existsSync(options.corpus))
+    throw new InputError(`--corpus ${options.corpus}: no such folder`);
   const failed: string[] = [];
   const observations: StudyObservation[] = [];
   for (let seed = 0; seed < options.seeds; seed++) {
     const out = join(dir, `seed-${seed}`);
-    const args = [CLI, 'fhvae-table', '--corpus', options.corpus, '--out', out, '--alphas', '0,1,10'];
-    args.push('--steps', String(budget.fhvaeSteps), '--seed', String(seed), '--ivector-dims', '48,100');
-    const code = await new Promise<number>((done) =>
-      spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] }).once('exit', (c) =>
-        done(c ?? 1),
-      ),
-    );
+    const code = options.reportOnly ? 0 : await fhvaeTable(options.corpus!, out, budget, seed);
     if (code !== 0 || !existsSync(join(out, 'table.json'))) {
       failed.push(`seed-${seed}`);
       continue;
@@ -132,7 +135,19 @@ async function runFhvaeStudy(dir: string, budget: StudyBudget, options: StudyRun
     for (const row of rows)
       observations.push({ ...fhvaeRowKind(row), seed, values: { rawEer: row.rawEer, ldaEer: row.ldaEer } });
   }
-  return { observations, columns: ['rawEer', 'ldaEer'], failed };
+  const progress = { finished: options.seeds - failed.length, planned: options.seeds };
+  return { observations, columns: ['rawEer', 'ldaEer'], failed: options.reportOnly ? [] : failed, progress };
+}
+
+/** One seed's `untangle fhvae-table` in a child process; its exit code. */
+function fhvaeTable(corpus: string, out: string, budget: StudyBudget, seed: number): Promise<number> {
+  const args = [CLI, 'fhvae-table', '--corpus', corpus, '--out', out, '--alphas', '0,1,10'];
+  args.push('--steps', String(budget.fhvaeSteps), '--seed', String(seed), '--ivector-dims', '48,100');
+  return new Promise<number>((done) =>
+    spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] }).once('exit', (c) =>
+      done(c ?? 1),
+    ),
+  );
 }
 
 /** 'μ2 (α=10)' → fhvae α=10; 'μ1 (α=10)' → mu1; 'i-vector' → i-vector of its dim. */
